@@ -1,0 +1,110 @@
+"""The `fqa` command line. Each command parses arguments, calls one library function, renders."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .errors import FqaError
+
+app = typer.Typer(help="Feedback Quality Analyzer: how evidence-based, reflective and actionable is this feedback?",
+                  no_args_is_help=True, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_INPUT_ERROR = 1
+
+
+def _fail(exc: FqaError) -> typer.Exit:
+    err.print(f"[bold red]error[/] ({exc.code}): {exc}")
+    return typer.Exit(EXIT_INPUT_ERROR)
+
+
+def read_input(source: str, encoding: str) -> tuple[str, str]:
+    """Text of FILE or stdin ("-"), with a name for messages."""
+    from .textcheck import decode_bytes
+
+    if source == "-":
+        return decode_bytes(sys.stdin.buffer.read(), "standard input", encoding), "stdin"
+    path = Path(source)
+    if not path.exists():
+        raise FqaError(f"file not found: {source}")
+    if path.is_dir():
+        raise FqaError(f"{source} is a folder; give a text file (or - for standard input)")
+    return decode_bytes(path.read_bytes(), source, encoding), path.name
+
+
+@app.command()
+def analyze(
+    files: Annotated[list[str], typer.Argument(help="text files to analyse; - reads standard input")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON form of the analysis")] = False,
+    cues: Annotated[bool, typer.Option("--cues", help="show the cues behind each label")] = False,
+    encoding: Annotated[str, typer.Option(help="encoding of the input files")] = "utf-8",
+) -> None:
+    """Analyse feedback text sentence by sentence and score it."""
+    from .pipeline import analyze_many
+
+    try:
+        named = [read_input(f, encoding) for f in files]
+        results = analyze_many([text for text, _ in named])
+    except FqaError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        payload = [r.to_dict() for r in results]
+        sys.stdout.write(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    from .report import render_analysis
+
+    for (_, name), result in zip(named, results):
+        render_analysis(result, out, title=name, show_cues=cues)
+
+
+@app.command()
+def train(
+    corpora: Annotated[Path | None, typer.Option(help="corpora folder (default: the project's)")] = None,
+    models: Annotated[Path | None, typer.Option(help="where to write the models (default: the project's)")] = None,
+) -> None:
+    """Rebuild the sentence classifiers and their model cards from the annotated corpus."""
+    from .training import train as run_training
+
+    try:
+        with err.status("training sentence classifiers..."):
+            manifest = run_training(corpora, models)
+    except FqaError as exc:
+        raise _fail(exc) from None
+    out.print(f"trained {manifest['version']} on {manifest['data']['sentences']} sentences "
+              f"({manifest['data']['documents']} documents)")
+    for label, info in manifest["labels"].items():
+        dev = info["dev"]
+        figure = dev["macro_f1_question_types"] if label == "question" else dev["f1"]
+        out.print(f"  {label:15s} C={info['C']:<5} dev F1 {figure:.3f}")
+
+
+@app.command(name="eval")
+def evaluate(
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    external: Annotated[bool, typer.Option(help="also evaluate on the external sets in ../shared/eval")] = True,
+    limit: Annotated[int | None, typer.Option(help="at most this many rows per external set")] = None,
+) -> None:
+    """Precision/recall/F1 per label on the test split and on the external sets."""
+    from .evaluation import evaluate as run_eval
+
+    try:
+        with err.status("evaluating..."):
+            report = run_eval(limit=limit, external=external)
+    except FqaError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return
+    from .report import render_eval
+
+    render_eval(report, out)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

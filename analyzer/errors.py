@@ -1,0 +1,42 @@
+"""Every exception a user of `fqa` can cause. Each message says what is wrong and what to do."""
+from __future__ import annotations
+
+
+class FqaError(Exception):
+    """Base class of all fqa errors. `code` is stable; the message is for people."""
+
+    code = "fqa_error"
+
+
+class InputError(FqaError, ValueError):
+    """The feedback text (or a file holding it) cannot be analysed as given."""
+
+    code = "bad_input"
+
+
+class EmptyTextError(InputError):
+    code = "empty_text"
+
+
+class TextTooLongError(InputError):
+    code = "text_too_long"
+
+
+class EncodingError(InputError):
+    code = "bad_encoding"
+
+
+class NotTextError(InputError):
+    code = "not_text"
+
+
+class ModelNotFoundError(FqaError, RuntimeError):
+    """A language model or trained classifier is not installed where we look for it."""
+
+    code = "model_not_found"
+
+
+class CorpusError(FqaError, ValueError):
+    """An annotated corpus file is malformed."""
+
+    code = "bad_corpus"

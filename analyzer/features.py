@@ -1,0 +1,51 @@
+"""Turn sentence ranges of many texts into model features in one batched pass.
+
+Used identically at training and at inference: one spaCy pass over the texts (`nlp.pipe`), cues per
+sentence span, one embedding call over every sentence of every text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import nlp
+from .config import get_settings
+from .cues import CueHit, cue_vector, extract_cues
+from .lexicons import get_lexicons
+
+
+@dataclass(frozen=True)
+class SentenceFeatures:
+    """Features of every sentence of a batch of texts, rows in text order then sentence order."""
+
+    cues: list[list[CueHit]]
+    embeddings: np.ndarray  # (n, d), unit length
+    matrix: np.ndarray  # (n, d + number of cues): the classifier input
+
+    def __len__(self) -> int:
+        return len(self.cues)
+
+
+def featurize(texts: list[str], spans: list[list[tuple[int, int]]]) -> SentenceFeatures:
+    """Features for `spans[i]` (character ranges) of `texts[i]`, for every i."""
+    lex = get_lexicons()
+    all_cues: list[list[CueHit]] = []
+    sentence_texts: list[str] = []
+    docs = nlp.get_spacy().pipe(texts, batch_size=get_settings().batch_size)
+    for text, doc, ranges in zip(texts, docs, spans):
+        for start, end in ranges:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None:  # only when the range is pure whitespace, which the segmenter never yields
+                raise ValueError(f"no tokens in range {start}-{end}")
+            all_cues.append(extract_cues(span, lex))
+            sentence_texts.append(text[start:end])
+    embeddings = nlp.embed(sentence_texts)
+    return SentenceFeatures(all_cues, embeddings, feature_matrix(embeddings, all_cues))
+
+
+def feature_matrix(embeddings: np.ndarray, cues: list[list[CueHit]]) -> np.ndarray:
+    cue_rows = np.vstack([cue_vector(c) for c in cues]) if cues else np.zeros((0, 0), dtype=np.float32)
+    if not cues:
+        return np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+    return np.hstack([embeddings, cue_rows]).astype(np.float32)

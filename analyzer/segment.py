@@ -20,7 +20,7 @@ SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 ABBREVIATIONS = frozenset(
     "mr mrs ms mx dr prof st jr sr vs etc e.g i.e approx no nos gr fig min mins sec secs hr hrs wk "
     "dept pg pp p ch vol ex incl est avg jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues "
-    "wed thu thur thurs fri sat sun".split()
+    "wed thu thur thurs fri sat sun sra srta mme mlle obs rm hw".split()
 )
 TIME_ABBREVIATIONS = frozenset({"a.m", "p.m", "am", "pm"})
 # After "a.m."/"p.m." a new sentence starts only when one of these words follows.
@@ -29,8 +29,8 @@ SENTENCE_STARTERS = frozenset(
     "he she they we it students ss t several most many some all few no one two three four five six "
     "seven eight nine ten next later finally also however overall".split()
 )
-CONTINUATION_END = re.compile(r"(?:[,;(\-–—/&+]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|as|that|because))$", re.I)
-WRAP_LENGTH = 60  # a line at least this long that ends mid-sentence is taken as hard-wrapped prose
+MIN_WRAP, MAX_WRAP = 50, 100  # email clients wrap between these widths
+CONTINUATION_END = re.compile(r"(?:\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|as|that|because))$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +65,24 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _wrap_width(text: str, lines: list[tuple[int, int]]) -> int | None:
+    """The line width of a text hard-wrapped by an email client (several lines of nearly equal length),
+    or None if it does not look wrapped."""
+    lengths = [len(text[a:b].strip()) for a, b in lines]
+    width = max(lengths, default=0)
+    if not MIN_WRAP <= width <= MAX_WRAP:
+        return None
+    near_width = sum(1 for n in lengths if n >= 0.85 * width)
+    return width if near_width >= 3 else None
+
+
 def _blocks(text: str) -> list[tuple[int, int]]:
     """Group lines into blocks of running prose; each list item, heading or note line starts a new block."""
     blocks: list[list[int]] = []
     prev_line = ""
-    for raw_start, raw_end in _lines(text):
+    lines = _lines(text)
+    width = _wrap_width(text, lines)
+    for raw_start, raw_end in lines:
         start, end = _strip(text, raw_start, raw_end)
         line = text[start:end]
         if not line:
@@ -81,7 +94,7 @@ def _blocks(text: str) -> list[tuple[int, int]]:
             line = line[marker.end():]
             if not line:
                 continue
-        if blocks and prev_line and not marker and _continues(prev_line, line):
+        if blocks and prev_line and not marker and _continues(prev_line, line, width):
             blocks[-1][1] = end
         else:
             blocks.append([start, end])
@@ -89,15 +102,21 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in blocks]
 
 
-def _continues(prev: str, line: str) -> bool:
+def _continues(prev: str, line: str, width: int | None) -> bool:
     """Whether `line` continues the sentence of the previous line (a hard-wrapped paragraph)."""
     if TIMESTAMP_START.match(line):
         return False
     if prev[-1] in ".!?:\"”'’)":
         return False
-    if CONTINUATION_END.search(prev):
+    if prev.endswith(",") and len(prev.split()) <= 8:  # a salutation or sign-off: "Hi Ms. Tran," / "Thanks,"
+        return False
+    if prev[-1] in ",;(-–—/&+":
         return True
-    return len(prev) >= WRAP_LENGTH and line[0].islower()
+    if not line[0].islower():
+        return False
+    if CONTINUATION_END.search(prev):  # "Students worked with / manipulatives"
+        return True
+    return width is not None and len(prev) >= 0.7 * width
 
 
 def _quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -112,6 +131,8 @@ def _quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _split_block(text: str, start: int, end: int) -> list[Unit]:
+    if TIMESTAMP_START.match(text, start):  # a timestamped script line is one note, whatever its punctuation
+        return [Unit(start, end)]
     quotes = _quote_spans(text, start, end)
     cuts = [start]
     for m in SENTENCE_END.finditer(text, start, end):
@@ -121,7 +142,9 @@ def _split_block(text: str, start: int, end: int) -> list[Unit]:
         if _is_abbreviation(text, start, m.start(), cut, end):
             continue
         next_start, _ = _strip(text, cut, end)
-        if next_start >= end or not _starts_sentence(text[next_start]):
+        if next_start >= end:
+            continue
+        if not _starts_sentence(text[next_start]) and not _lowercase_start(text, start, m.start(), next_start):
             continue
         cuts.append(next_start)
     cuts.append(end)
@@ -134,7 +157,17 @@ def _split_block(text: str, start: int, end: int) -> list[Unit]:
 
 
 def _starts_sentence(char: str) -> bool:
-    return char.isupper() or char.isdigit() or char in "\"“‘'(["
+    return char.isupper() or char.isdigit() or char in "\"“‘'"
+
+
+def _lowercase_start(text: str, block_start: int, punct: int, next_start: int) -> bool:
+    """Writers who never capitalise still end sentences: "great job. the realia worked"."""
+    if not text[next_start].islower() or text[punct] != "." or text[next_start - 1] not in " \t":
+        return False
+    if text[punct + 1:next_start].strip():  # punctuation closed by a quote or bracket: reported speech
+        return False
+    word = re.search(r"([A-Za-z]+)$", text[block_start:punct])
+    return bool(word) and len(word.group(1)) >= 2 and word.group(1).lower() not in ABBREVIATIONS
 
 
 def _is_abbreviation(text: str, block_start: int, punct: int, cut: int, block_end: int) -> bool:

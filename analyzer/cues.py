@@ -231,12 +231,17 @@ def extract_cues(sent: Span, lexicons: Lexicons | None = None) -> list[CueHit]:
 def _is_imperative(sent: Span, body: int) -> bool:
     """First word of the body is a bare verb with no subject of its own ("Post the objective")."""
     body_char = sent.start_char + body
+    # Without a dependency parse (our pipeline excludes the parser for speed), the tag alone decides;
+    # touching token.children on an unparsed doc is unsafe.
+    parsed = sent.doc.has_annotation("DEP")
     for token in sent:
         if token.idx < body_char or token.is_punct or token.is_space:
             continue
         if token.lower_ in {"please", "also", "just", "then", "now"}:
             continue
-        return token.tag_ == "VB" and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in token.children)
+        if token.tag_ != "VB":
+            return False
+        return not parsed or not any(c.dep_ in {"nsubj", "nsubjpass"} for c in token.children)
     return False
 
 

@@ -54,7 +54,7 @@ def evaluate(limit: int | None = None, external: bool = True) -> dict:
 
 def evaluate_documents(docs: list[GoldDocument]) -> dict:
     data = gold_matrix(docs)
-    predictions = nlp.get_label_models().predict(data.features.matrix)
+    predictions = nlp.get_label_models().predict(data.features)
     threshold = get_settings().label_threshold
     out: dict = {"documents": len(docs), "sentences": len(data.doc_ids)}
     for label in BOOLEAN_LABELS:
@@ -98,7 +98,7 @@ def evaluate_external(eval_dir: Path, limit: int | None = None) -> dict:
         rows = _read_rows(path, limit)
         texts = [r["text"].strip() for r in rows]
         features = featurize(texts, [[(0, len(t))] for t in texts])
-        predictions = nlp.get_label_models().predict(features.matrix)
+        predictions = nlp.get_label_models().predict(features)
         if spec.label == QUESTION_LABEL:
             result = _question_set(rows, predictions.question_types())
         else:

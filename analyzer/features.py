@@ -21,12 +21,19 @@ from .lexicons import get_lexicons
 class SentenceFeatures:
     """Features of every sentence of a batch of texts, rows in text order then sentence order."""
 
+    texts: list[str]
     cues: list[list[CueHit]]
     embeddings: np.ndarray  # (n, d), unit length
-    matrix: np.ndarray  # (n, d + number of cues): the classifier input
+    matrix: np.ndarray  # (n, d + number of cues): the dense part of the classifier input
 
     def __len__(self) -> int:
         return len(self.cues)
+
+    def rows(self, index: np.ndarray | slice) -> "SentenceFeatures":
+        """The features of a subset of sentences (boolean mask, index array or slice)."""
+        idx = np.arange(len(self))[index]
+        return SentenceFeatures([self.texts[i] for i in idx], [self.cues[i] for i in idx], self.embeddings[idx],
+                                self.matrix[idx])
 
 
 def featurize(texts: list[str], spans: list[list[tuple[int, int]]]) -> SentenceFeatures:
@@ -50,7 +57,7 @@ def featurize_docs(docs: Iterable[Doc], spans: list[list[tuple[int, int]]]) -> S
             all_cues.append(hits + [section] if section else hits)
             sentence_texts.append(text[start:end])
     embeddings = nlp.embed(sentence_texts)
-    return SentenceFeatures(all_cues, embeddings, feature_matrix(embeddings, all_cues))
+    return SentenceFeatures(sentence_texts, all_cues, embeddings, feature_matrix(embeddings, all_cues))
 
 
 def feature_matrix(embeddings: np.ndarray, cues: list[list[CueHit]]) -> np.ndarray:

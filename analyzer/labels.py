@@ -1,8 +1,9 @@
-"""Sentence classifiers: scikit-learn estimators over [sentence embedding | cue flags].
+"""Sentence classifiers: scikit-learn estimators over [sentence embedding | cue flags | word n-grams].
 
-One estimator per label: binary for `evidence`, `judgment`, `recommendation`; four classes for
-`question`. Prediction (`predict`) is separate from writing results into sentences (the pipeline).
-Artifacts are stored with skops (no pickle) and each has a model card beside it.
+One logistic regression per label: binary for `evidence`, `judgment`, `recommendation`; four classes
+for `question`. They share one TF-IDF vectoriser of word uni- and bigrams. Prediction (`predict`) is
+separate from writing results into sentences (the pipeline). Artifacts are stored with skops (no
+pickle) and each classifier has a model card beside it.
 """
 from __future__ import annotations
 
@@ -11,22 +12,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from .constants import BOOLEAN_LABELS, QUESTION_LABEL, QUESTION_TYPES
 from .errors import ModelNotFoundError
+from .features import SentenceFeatures
 
 MANIFEST = "manifest.json"
+VECTORIZER = "vectorizer"
 
 
-def make_classifier(c: float) -> Pipeline:
+def make_classifier(c: float) -> LogisticRegression:
     """The estimator used for every label (the same contract as any scikit-learn classifier)."""
-    return make_pipeline(
-        StandardScaler(),
-        LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=0),
-    )
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=0)
+
+
+def make_vectorizer() -> TfidfVectorizer:
+    """Word uni- and bigrams (and "?") seen in at least two training sentences, sub-linear TF-IDF."""
+    return TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True,
+                           token_pattern=r"(?u)\b\w+\b|\?", dtype=np.float32)
+
+
+def design_matrix(vectorizer: TfidfVectorizer, features: SentenceFeatures) -> sparse.csr_matrix:
+    """The classifier input: dense embedding and cue columns, then the sparse n-gram columns."""
+    return sparse.hstack([sparse.csr_matrix(features.matrix), vectorizer.transform(features.texts)]).tocsr()
 
 
 @dataclass(frozen=True)
@@ -42,13 +53,15 @@ class Predictions:
 
 @dataclass
 class LabelModels:
-    estimators: dict[str, Pipeline]
+    vectorizer: TfidfVectorizer
+    estimators: dict[str, LogisticRegression]
     manifest: dict = field(default_factory=dict)
 
-    def predict(self, matrix: np.ndarray) -> Predictions:
-        n = matrix.shape[0]
+    def predict(self, features: SentenceFeatures) -> Predictions:
+        n = len(features)
         if n == 0:
             return Predictions({k: np.zeros(0) for k in BOOLEAN_LABELS}, np.zeros((0, len(QUESTION_TYPES))))
+        matrix = design_matrix(self.vectorizer, features)
         boolean = {}
         for label in BOOLEAN_LABELS:
             est = self.estimators[label]
@@ -65,6 +78,7 @@ class LabelModels:
         import skops.io as sio
 
         folder.mkdir(parents=True, exist_ok=True)
+        sio.dump(self.vectorizer, folder / f"{VECTORIZER}.skops")
         for label, est in self.estimators.items():
             sio.dump(est, folder / f"{label}.skops")
         (folder / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -83,14 +97,15 @@ def load_label_models(folder: Path) -> LabelModels:
         raise ModelNotFoundError(
             f"no trained classifiers in {folder} (missing {MANIFEST}). Run `fqa train` or set FQA_MODELS_DIR."
         )
-    estimators = {}
-    for label in (*BOOLEAN_LABELS, QUESTION_LABEL):
-        path = folder / f"{label}.skops"
+    loaded = {}
+    for name in (VECTORIZER, *BOOLEAN_LABELS, QUESTION_LABEL):
+        path = folder / f"{name}.skops"
         if not path.exists():
-            raise ModelNotFoundError(f"classifier file {path} is missing. Run `fqa train` to rebuild {folder}.")
+            raise ModelNotFoundError(f"model file {path} is missing. Run `fqa train` to rebuild {folder}.")
         untrusted = sio.get_untrusted_types(file=path)
         if untrusted:
             raise ModelNotFoundError(f"{path} contains types that are not trusted for loading: {untrusted}")
-        estimators[label] = sio.load(path)
+        loaded[name] = sio.load(path)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return LabelModels(estimators, manifest)
+    vectorizer = loaded.pop(VECTORIZER)
+    return LabelModels(vectorizer, loaded, manifest)

@@ -43,7 +43,7 @@ def analyze_many(
     units = [[(u.start, u.end) for u in segment(c.text)] for c in checked]
     features = featurize([c.text for c in checked], units)
     models = nlp.get_label_models()
-    predictions = models.predict(features.matrix)
+    predictions = models.predict(features)
     info = ModelInfo(spacy=nlp.spacy_model_name(), embeddings=nlp.embedding_model_path().name,
                      classifiers=models.version)
     results, row = [], 0

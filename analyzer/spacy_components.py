@@ -52,7 +52,7 @@ class FeedbackLabeller:
         while batch := list(islice(iterator, size)):
             ranges = [[(u.start, u.end) for u in segment(d.text)] for d in batch]
             features = featurize_docs(batch, ranges)
-            self.set_annotations(batch, ranges, features.cues, nlp.get_label_models().predict(features.matrix))
+            self.set_annotations(batch, ranges, features.cues, nlp.get_label_models().predict(features))
             yield from batch
 
     @staticmethod

@@ -19,11 +19,11 @@ from .constants import BOOLEAN_LABELS, QUESTION_LABEL
 from .corpus import GoldDocument, corpus_files, read_documents
 from .cues import CUE_NAMES
 from .features import SentenceFeatures, featurize
-from .labels import LabelModels, make_classifier
+from .labels import LabelModels, design_matrix, make_classifier, make_vectorizer
 from .metrics import binary_metrics, question_metrics
 
 DEV_PERCENT = 15
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+C_GRID = (0.3, 1.0, 3.0, 10.0)
 MODEL_VERSION_PREFIX = "fqa-labels"
 
 
@@ -65,14 +65,18 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
     docs = read_documents(files)
     data = gold_matrix(docs)
     dev_mask = np.array([is_dev(i) for i in data.doc_ids])
-    X = data.features.matrix
+    train_part, dev_part = data.features.rows(~dev_mask), data.features.rows(dev_mask)
+    selection_vectorizer = make_vectorizer().fit(train_part.texts)
+    X_train, X_dev = design_matrix(selection_vectorizer, train_part), design_matrix(selection_vectorizer, dev_part)
+    vectorizer = make_vectorizer().fit(data.features.texts)
+    X = design_matrix(vectorizer, data.features)
     estimators, report = {}, {}
     for label in (*BOOLEAN_LABELS, QUESTION_LABEL):
         y = data.labels[label]
         trials = []
         for c in C_GRID:
-            est = make_classifier(c).fit(X[~dev_mask], y[~dev_mask])
-            trials.append((c, _score(label, y[dev_mask], est.predict(X[dev_mask]))))
+            est = make_classifier(c).fit(X_train, y[~dev_mask])
+            trials.append((c, _score(label, y[dev_mask], est.predict(X_dev))))
         best_c, best_metrics = max(trials, key=lambda t: (_headline(label, t[1]), -t[0]))
         estimators[label] = make_classifier(best_c).fit(X, y)
         report[label] = {"C": best_c, "dev": best_metrics,
@@ -83,7 +87,7 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
         "data": {
             "files": [str(f.relative_to(corpora_dir)) for f in files],
             "documents": len(docs),
-            "sentences": int(len(X)),
+            "sentences": len(data.features),
             "dev_documents": int(sum(is_dev(d.id) for d in docs)),
             "dev_sentences": int(dev_mask.sum()),
         },
@@ -91,11 +95,12 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
             "embedding_model": nlp.embedding_model_path().name,
             "embedding_dimensions": int(data.features.embeddings.shape[1]),
             "cues": list(CUE_NAMES),
+            "ngrams": len(vectorizer.vocabulary_),
             "spacy_model": nlp.spacy_model_name(),
         },
         "labels": report,
     }
-    models = LabelModels(estimators, manifest)
+    models = LabelModels(vectorizer, estimators, manifest)
     models.save(models_dir)
     _write_cards(models_dir, manifest)
     nlp.reset_label_models()
@@ -129,9 +134,10 @@ def _write_cards(models_dir: Path, manifest: dict) -> None:
 - **Version**: {manifest['version']} (trained {manifest['trained_at']} by `fqa train`)
 - **Task**: the `{label}` label of the DESIGN.md annotation guide; {kind}, class-balanced weights.
 - **Features**: {manifest['features']['embedding_dimensions']}-dimensional sentence embedding
-  ({manifest['features']['embedding_model']}) plus {len(manifest['features']['cues'])} binary linguistic cues
-  from the {manifest['features']['spacy_model']} tagger and lexicons: {', '.join(manifest['features']['cues'])};
-  standardised, then L2-regularised logistic regression with C = {info['C']} (chosen on the dev split
+  ({manifest['features']['embedding_model']}), plus {len(manifest['features']['cues'])} binary linguistic cues
+  from the {manifest['features']['spacy_model']} tagger and lexicons ({', '.join(manifest['features']['cues'])}),
+  plus TF-IDF of {manifest['features']['ngrams']} word uni-/bigrams (shared `vectorizer.skops`);
+  L2-regularised logistic regression with C = {info['C']} (chosen on the dev split
   from {', '.join(info['grid'])}: dev scores {', '.join(f'{v:.3f}' for v in info['grid'].values())}).
 - **Data**: {manifest['data']['documents']} hand-written feedback documents, {manifest['data']['sentences']}
   sentences (`corpora/annotated/train/`); dev split = {manifest['data']['dev_documents']} documents

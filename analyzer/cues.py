@@ -39,6 +39,8 @@ CUE_LABELS: dict[str, str] = {
     "first_person_opinion": "judgment",
     "hedge": "judgment",
     "generality": "judgment",
+    "praise_phrase": "judgment",
+    "exclamation": "judgment",
     "suggestion_phrase": "recommendation",
     "modal_advice": "recommendation",
     "imperative": "recommendation",
@@ -89,6 +91,8 @@ FIRST_PERSON_OPINION = re.compile(
 )
 HEDGE = re.compile(r"\b(?:seemed?|seems|appeared?|appears|looked\s+like|felt\s+like|a\s+bit|a\s+little|somewhat|kind\s+of|sort\s+of|perhaps|maybe)\b", re.I)
 GENERALITY = re.compile(r"\b(?:always|never|everyone|everybody|all\s+students|the\s+kids|many\s+students|most\s+students|some\s+students|overall|in\s+general)\b", re.I)
+PRAISE_PHRASE = re.compile(r"\b(?:keep\s+(?:it\s+up|up\s+the)|(?:nice|great|good|fantastic|amazing)\s+(?:job|work)|way\s+to\s+go|"
+                           r"well\s+done|shout[- ]?out|hats\s+off|thank\s+you\s+for\s+(?:being|your)|what\s+a\b)", re.I)
 MODAL_ADVICE = re.compile(r"\b(?:should|could|might|need\s+to|needs\s+to|must|ought\s+to|would\s+benefit|will\s+want\s+to)\b", re.I)
 WH_START = re.compile(r"^(?:what|how|why|in\s+what\s+ways?|which|where|when|who|whom|whose|to\s+what\s+extent)\b", re.I)
 AUX_START = re.compile(r"^(?:do|does|did|is|are|was|were|can|could|will|would|should|have|has|had|may|might|shall|am)\b", re.I)
@@ -188,6 +192,11 @@ def extract_cues(sent: Span, lexicons: Lexicons | None = None) -> list[CueHit]:
     add_all("hedge", HEDGE)
     add_all("generality", GENERALITY)
     add_all("modal_advice", MODAL_ADVICE)
+    add_all("praise_phrase", PRAISE_PHRASE)
+    for m in re.finditer(r"!", text):
+        if not any(a <= m.start() < b for a, b in quotes):
+            add("exclamation", m.start(), m.end())
+            break
 
     for token in sent:
         lower, lemma = token.lower_, token.lemma_.lower()
@@ -203,6 +212,8 @@ def extract_cues(sent: Span, lexicons: Lexicons | None = None) -> list[CueHit]:
         if lower in lex.rating or lemma in lex.rating:
             add("rating_language", start, end)
     add_all("rating_language", lex.rating_phrases)
+    add_all("evaluative_word", lex.evaluative_phrases)
+    add_all("interpretive_word", lex.interpretive_phrases)
     add_all("suggestion_phrase", lex.suggestion_phrases)
 
     body = body_offset(text)

@@ -25,6 +25,14 @@ class Lexicons:
         return _alternation(p for p in self.rating if " " in p)
 
     @cached_property
+    def evaluative_phrases(self) -> re.Pattern:
+        return _alternation(p for p in self.evaluative if " " in p)
+
+    @cached_property
+    def interpretive_phrases(self) -> re.Pattern:
+        return _alternation(p for p in self.interpretive if " " in p)
+
+    @cached_property
     def suggestion_phrases(self) -> re.Pattern:
         return _alternation(self.suggestion)
 

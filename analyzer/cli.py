@@ -14,7 +14,7 @@ from .errors import FqaError
 app = typer.Typer(help="Feedback Quality Analyzer: how evidence-based, reflective and actionable is this feedback?",
                   no_args_is_help=True, add_completion=False)
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_INPUT_ERROR = 1
 
@@ -106,5 +106,5 @@ def evaluate(
     render_eval(report, out)
 
 
-def main() -> None:  # pragma: no cover - console entry point
+if __name__ == "__main__":
     app()

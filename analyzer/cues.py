@@ -40,6 +40,10 @@ CUE_LABELS: dict[str, str] = {
     "hedge": "judgment",
     "generality": "judgment",
     "praise_phrase": "judgment",
+    "adjective": "judgment",
+    "comparative": "judgment",
+    "counterfactual": "judgment",
+    "past_action": "evidence",
     "exclamation": "judgment",
     "suggestion_phrase": "recommendation",
     "modal_advice": "recommendation",
@@ -73,6 +77,8 @@ COUNT = re.compile(
     r"\b(?:half|a third|a quarter|two thirds|three quarters)\s+of\b|\ball but\s+\w+\b",
     re.I,
 )
+# Past-tense verbs that describe states or impressions, not observable actions.
+STATE_VERBS = frozenset("be have seem feel look appear sound become remain enjoy love like understand know get".split())
 REPORTING_VERBS = frozenset(
     "say said ask asked tell told state stated reply replied answer answered respond responded explain explained "
     "write wrote read announce announced call called shout shouted whisper whispered".split()
@@ -93,6 +99,7 @@ HEDGE = re.compile(r"\b(?:seemed?|seems|appeared?|appears|looked\s+like|felt\s+l
 GENERALITY = re.compile(r"\b(?:always|never|everyone|everybody|all\s+students|the\s+kids|many\s+students|most\s+students|some\s+students|overall|in\s+general)\b", re.I)
 PRAISE_PHRASE = re.compile(r"\b(?:keep\s+(?:it\s+up|up\s+the)|(?:nice|great|good|fantastic|amazing)\s+(?:job|work)|way\s+to\s+go|"
                            r"well\s+done|shout[- ]?out|hats\s+off|thank\s+you\s+for\s+(?:being|your)|what\s+a\b)", re.I)
+COUNTERFACTUAL = re.compile(r"\b(?:could|should|would|might|must)(?:\s+not|n't|n’t)?\s+have\b|\b(?:could|should|would)'ve\b", re.I)
 MODAL_ADVICE = re.compile(r"\b(?:should|could|might|need\s+to|needs\s+to|must|ought\s+to|would\s+benefit|will\s+want\s+to)\b", re.I)
 WH_START = re.compile(r"^(?:what|how|why|in\s+what\s+ways?|which|where|when|who|whom|whose|to\s+what\s+extent)\b", re.I)
 AUX_START = re.compile(r"^(?:do|does|did|is|are|was|were|can|could|will|would|should|have|has|had|may|might|shall|am)\b", re.I)
@@ -193,6 +200,7 @@ def extract_cues(sent: Span, lexicons: Lexicons | None = None) -> list[CueHit]:
     add_all("generality", GENERALITY)
     add_all("modal_advice", MODAL_ADVICE)
     add_all("praise_phrase", PRAISE_PHRASE)
+    add_all("counterfactual", COUNTERFACTUAL)
     for m in re.finditer(r"!", text):
         if not any(a <= m.start() < b for a, b in quotes):
             add("exclamation", m.start(), m.end())
@@ -201,8 +209,16 @@ def extract_cues(sent: Span, lexicons: Lexicons | None = None) -> list[CueHit]:
     for token in sent:
         lower, lemma = token.lower_, token.lemma_.lower()
         start, end = token.idx - base, token.idx - base + len(token)
-        if token.like_num and not any(a <= start < b for a, b in quotes):
+        quoted = any(a <= start < b for a, b in quotes)
+        if token.like_num and not quoted:
             add("number", start, end)
+        if not quoted:
+            if token.tag_ == "JJ":
+                add("adjective", start, end)
+            elif token.tag_ in {"JJR", "JJS", "RBR", "RBS"}:
+                add("comparative", start, end)
+            elif token.tag_ == "VBD" and lemma not in STATE_VERBS:
+                add("past_action", start, end)
         if lemma in REPORTING_VERBS and token.pos_ == "VERB":
             add("reporting_verb", start, end)
         if lower in lex.evaluative or lemma in lex.evaluative:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from zipfile import ZIP_DEFLATED
 
 import numpy as np
 from scipy import sparse
@@ -78,9 +79,11 @@ class LabelModels:
         import skops.io as sio
 
         folder.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.vectorizer, folder / f"{VECTORIZER}.skops")
+        if hasattr(self.vectorizer, "stop_words_"):  # the pruned n-grams: only needed for introspection, 5 MB
+            del self.vectorizer.stop_words_
+        sio.dump(self.vectorizer, folder / f"{VECTORIZER}.skops", compression=ZIP_DEFLATED)
         for label, est in self.estimators.items():
-            sio.dump(est, folder / f"{label}.skops")
+            sio.dump(est, folder / f"{label}.skops", compression=ZIP_DEFLATED)
         (folder / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     @property

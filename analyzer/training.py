@@ -92,7 +92,7 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
             "dev_sentences": int(dev_mask.sum()),
         },
         "features": {
-            "embedding_model": nlp.embedding_model_path().name,
+            "embedding_model": nlp.embedding_model_name(),
             "embedding_dimensions": int(data.features.embeddings.shape[1]),
             "cues": list(CUE_NAMES),
             "ngrams": len(vectorizer.vocabulary_),

@@ -1,0 +1,70 @@
+"""The `fqa` command line, through typer's runner and once as a real process (slow: real models)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
+
+
+def test_analyze_json_from_stdin():
+    result = runner.invoke(app, ["analyze", "--json", "-"], input="At 9:05 you modeled problem 2. Great job!")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [s["text"] for s in data["sentences"]] == ["At 9:05 you modeled problem 2.", "Great job!"]
+    assert data["sentences"][0]["evidence"] is True
+
+
+def test_analyze_report_marks_sentences():
+    result = runner.invoke(app, ["analyze", str(SAMPLES / "glows-grows-grade8-science.txt")])
+    assert result.exit_code == 0, result.output
+    assert "EVID" in result.stdout and "overall" in result.stdout and "leading question" in result.stdout
+
+
+def test_several_files_give_a_json_list():
+    files = sorted(str(p) for p in SAMPLES.glob("*.txt"))
+    result = runner.invoke(app, ["analyze", "--json", *files])
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)) == len(files)
+
+
+@pytest.mark.parametrize("setup, args, message", [
+    (None, ["analyze", "does-not-exist.txt"], "file not found"),
+    ("empty", ["analyze", "{path}"], "empty"),
+    ("cp1252", ["analyze", "{path}"], "not valid utf-8"),
+    ("binary", ["analyze", "{path}"], "binary"),
+    ("dir", ["analyze", "{dir}"], "folder"),
+])
+def test_bad_input_exits_1_with_a_clear_message(tmp_path, setup, args, message):
+    path = tmp_path / "input.txt"
+    content = {"empty": b"   \n", "cp1252": "Caf\u00e9 notes".encode("cp1252"), "binary": b"\x89PNG\x00\x00\x01"}
+    if setup in content:
+        path.write_bytes(content[setup])
+    args = [a.format(path=path, dir=tmp_path) for a in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert message in result.stderr.lower()
+    assert "Traceback" not in result.output
+
+
+def test_encoding_option_reads_legacy_files(tmp_path):
+    path = tmp_path / "legacy.txt"
+    path.write_bytes("At 9:05 the caf\u00e9 menu was used for the lesson.".encode("cp1252"))
+    result = runner.invoke(app, ["analyze", "--json", "--encoding", "cp1252", str(path)])
+    assert result.exit_code == 0
+    assert "café" in json.loads(result.stdout)["sentences"][0]["text"]
+
+
+def test_real_process_end_to_end():
+    proc = subprocess.run([sys.executable, "-m", "analyzer.cli", "analyze", "--json", "-"],
+                          input="Next time, try a visual timer.", capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["sentences"][0]["recommendation"] is True
+    assert "Next time" not in proc.stderr  # feedback text never goes to the log stream

@@ -1,0 +1,118 @@
+"""End-to-end analysis with the real models (slow: loads spaCy, MiniLM and the trained classifiers)."""
+import json
+
+import pytest
+
+from analyzer import FeedbackAnalysis, analyze, analyze_many
+from analyzer.errors import EmptyTextError, FqaError, NotTextError, TextTooLongError
+
+pytestmark = pytest.mark.slow
+
+SAMPLE = (
+    "Strengths:\n"
+    "- At 9:14 you asked, \"Why does ice float?\" and 6 of 22 students raised their hands.\n"
+    "- Students were engaged.\n\n"
+    "Next steps: next time, post the objective before the bell.\n"
+    "Did you plan the exit ticket? Don't you think the groups were too big?\n"
+    "Tell me about how you chose the groups."
+)
+
+
+@pytest.fixture(scope="module")
+def result() -> FeedbackAnalysis:
+    return analyze(SAMPLE)
+
+
+def test_sentences_map_back_to_the_text(result):
+    assert [s.text for s in result.sentences] == [SAMPLE[s.start:s.end] for s in result.sentences]
+    assert len(result.sentences) == 7
+    assert result.characters == len(SAMPLE)
+
+
+@pytest.mark.parametrize("index, label, value, why", [
+    (1, "evidence", True, "a quote, a time and a count"),
+    (2, "evidence", False, "an internal state is not evidence"),
+    (2, "judgment", True, "'engaged' interprets"),
+    (3, "recommendation", True, "'next time' under Next steps"),
+    (4, "question", "closed", "yes/no question"),
+    (5, "question", "leading", "'Don't you think' presupposes the answer"),
+    (6, "question", "open", "a prompt without a question mark"),
+    (1, "question", "none", "a quoted lesson question is not a question to the reader"),
+])
+def test_labels_on_clear_cases(result, index, label, value, why):
+    got = getattr(result.sentences[index], label)
+    assert (got.value if hasattr(got, "value") else got) == value, why
+
+
+def test_every_label_has_a_probability_and_cues_explain_it(result):
+    s = result.sentences[1]
+    assert 0.5 <= s.probabilities.evidence <= 1
+    names = {c.name for c in s.cues}
+    assert {"quote", "clock_time", "count"} <= names
+    quote = next(c for c in s.cues if c.name == "quote")
+    assert SAMPLE[quote.start:quote.end] == quote.text == '"Why does ice float?"'
+    q = result.sentences[4].probabilities.question
+    assert abs(q.none + q.open + q.closed + q.leading - 1) < 1e-3
+
+
+def test_flags_point_at_sentences_with_suggestions(result):
+    kinds = {(f.kind.value, f.sentence_index) for f in result.flags}
+    assert ("closed_question", 4) in kinds and ("leading_question", 5) in kinds
+    for f in result.flags:
+        assert SAMPLE[f.start:f.end] == result.sentences[f.sentence_index].text
+        assert f.suggestion and f.reason
+
+
+def test_scores_are_consistent(result):
+    sc = result.scores
+    assert sc.questions.total == 3 and sc.questions.open == 1
+    assert 0 <= sc.overall.score <= 100
+    assert abs(sc.overall.score - sum(p.score * p.weight for p in sc.overall.parts)) < 0.1
+    assert sc.evidence.supported_judgments + sc.evidence.unsupported_judgments == sc.evidence.judgments
+
+
+def test_to_dict_is_json_with_the_stable_shape(result):
+    data = json.loads(json.dumps(result.to_dict()))
+    sentence = data["sentences"][0]
+    for key in ("text", "start", "end", "evidence", "judgment", "recommendation", "question", "component",
+                "probabilities", "cues"):
+        assert key in sentence
+    assert sentence["component"] is None
+    assert set(data["scores"]) == {"evidence", "questions", "actionability", "overall"}
+    assert FeedbackAnalysis.model_validate(data) == result
+
+
+def test_batch_equals_single():
+    texts = [SAMPLE, "Great lesson! Keep it up.", "At 10:02 the agenda was posted."]
+    many = analyze_many(texts)
+    for text, r in zip(texts, many):
+        single = analyze(text)
+        assert [(s.evidence, s.judgment, s.recommendation, s.question) for s in single.sentences] == \
+               [(s.evidence, s.judgment, s.recommendation, s.question) for s in r.sentences]
+
+
+@pytest.mark.parametrize("text, error", [
+    ("", EmptyTextError), ("  \n ", EmptyTextError), ("a" * 60_000, TextTooLongError),
+    ("\x00\x01\x02\x03\x04\x05", NotTextError), ("1234 5678 90 !!! ###", NotTextError),
+])
+def test_bad_input_raises(text, error):
+    with pytest.raises(error):
+        analyze(text)
+
+
+def test_one_bad_text_in_a_batch_raises_before_any_work():
+    with pytest.raises(EmptyTextError):
+        analyze_many(["Fine text here.", ""])
+
+
+def test_markup_and_foreign_text_warn():
+    html = analyze("<p>At 9:05 you <b>modeled</b> problem 2.</p><p>Great pacing.</p>")
+    assert "markup_ignored" in [w.code.value for w in html.warnings]
+    assert html.sentences[0].text.startswith("At 9:05")
+    foreign = analyze("El maestro explicó la lección con claridad y los estudiantes trabajaron en grupos hoy.")
+    assert "not_english" in [w.code.value for w in foreign.warnings]
+
+
+def test_rubric_is_refused_until_alignment_exists():
+    with pytest.raises(FqaError, match="rubric"):
+        analyze("Nice.", rubric="fft")

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # Decisions
     label_threshold: float = Field(0.5, gt=0, lt=1, description="probability at which a boolean label is set")
     topic_similarity: float = Field(
-        0.30, ge=-1, le=1, description="cosine similarity at which two sentences count as the same topic"
+        0.20, ge=-1, le=1, description="cosine similarity at which two sentences count as the same topic"
     )
     support_window: int = Field(1, ge=0, le=5, description="neighbouring sentences searched for supporting evidence")
     step_window: int = Field(2, ge=0, le=5, description="neighbouring sentences searched for evidence behind a next step")

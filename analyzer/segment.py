@@ -29,6 +29,7 @@ SENTENCE_STARTERS = frozenset(
     "he she they we it students ss t several most many some all few no one two three four five six "
     "seven eight nine ten next later finally also however overall".split()
 )
+SUBORDINATE_START = re.compile(r"\s*(?:when|whenever|as|after|before|if|while|because|although|though|since|once|until)\b", re.I)
 MIN_WRAP, MAX_WRAP = 50, 100  # email clients wrap between these widths
 CONTINUATION_END = re.compile(r"(?:\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|as|that|because))$", re.I)
 
@@ -139,6 +140,8 @@ def _split_block(text: str, start: int, end: int) -> list[Unit]:
         cut = m.end()
         if any(q_start < cut < q_end for q_start, q_end in quotes):
             continue
+        if _subordinate_quote(text, cuts[-1], cut, quotes):
+            continue
         if _is_abbreviation(text, start, m.start(), cut, end):
             continue
         next_start, _ = _strip(text, cut, end)
@@ -154,6 +157,13 @@ def _split_block(text: str, start: int, end: int) -> list[Unit]:
         if a < b:
             units.append(Unit(a, b))
     return units
+
+
+def _subordinate_quote(text: str, unit_start: int, cut: int, quotes: list[tuple[int, int]]) -> bool:
+    """A quote that closes a subordinate clause: 'When you asked, "Why?" Jalen answered, ...'."""
+    if not any(q_end == cut for _, q_end in quotes):
+        return False
+    return bool(SUBORDINATE_START.match(text, unit_start)) and "," in text[unit_start:cut]
 
 
 def _starts_sentence(char: str) -> bool:

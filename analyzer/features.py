@@ -13,7 +13,7 @@ from spacy.tokens import Doc
 
 from . import nlp
 from .config import get_settings
-from .cues import CueHit, cue_vector, extract_cues, section_hits
+from .cues import CUE_NAMES, CueHit, cue_vector, extract_cues, section_hits
 from .lexicons import get_lexicons
 
 
@@ -61,7 +61,6 @@ def featurize_docs(docs: Iterable[Doc], spans: list[list[tuple[int, int]]]) -> S
 
 
 def feature_matrix(embeddings: np.ndarray, cues: list[list[CueHit]]) -> np.ndarray:
-    cue_rows = np.vstack([cue_vector(c) for c in cues]) if cues else np.zeros((0, 0), dtype=np.float32)
-    if not cues:
-        return np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+    """[embedding | cue flags], one row per sentence."""
+    cue_rows = np.array([cue_vector(c) for c in cues], dtype=np.float32).reshape(len(cues), len(CUE_NAMES))
     return np.hstack([embeddings, cue_rows]).astype(np.float32)

@@ -35,7 +35,6 @@ _lock = threading.Lock()
 _spacy: "Language | None" = None
 _spacy_name: str | None = None
 _embedder: "SentenceTransformer | None" = None
-_embedder_path: Path | None = None
 _label_models: "LabelModels | None" = None
 # The analysis needs tags and lemmas only; the parser and NER are the slow part of the pipeline.
 SPACY_EXCLUDE = ("parser", "ner")
@@ -109,14 +108,13 @@ def embedding_model_name() -> str:
 
 def get_embedder() -> "SentenceTransformer":
     """The shared sentence-embedding model (loaded on first use, CPU)."""
-    global _embedder, _embedder_path
+    global _embedder
     if _embedder is None:
         with _lock:
             if _embedder is None:
                 from sentence_transformers import SentenceTransformer
 
-                _embedder_path = embedding_model_path()
-                _embedder = SentenceTransformer(str(_embedder_path), device="cpu", local_files_only=True)
+                _embedder = SentenceTransformer(str(embedding_model_path()), device="cpu", local_files_only=True)
     return _embedder
 
 

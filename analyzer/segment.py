@@ -29,7 +29,8 @@ SENTENCE_STARTERS = frozenset(
     "he she they we it students ss t several most many some all few no one two three four five six "
     "seven eight nine ten next later finally also however overall".split()
 )
-SUBORDINATE_START = re.compile(r"\s*(?:when|whenever|as|after|before|if|while|because|although|though|since|once|until)\b", re.I)
+SUBORDINATE_CLAUSE = re.compile(r"\s*(?:when|whenever|as|after|before|if|while|because|although|though|since|once|until)"
+                                r"\b[^,\"“”.!?]*,\s*", re.I)
 MIN_WRAP, MAX_WRAP = 50, 100  # email clients wrap between these widths
 CONTINUATION_END = re.compile(r"(?:\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|as|that|because))$", re.I)
 
@@ -160,10 +161,10 @@ def _split_block(text: str, start: int, end: int) -> list[Unit]:
 
 
 def _subordinate_quote(text: str, unit_start: int, cut: int, quotes: list[tuple[int, int]]) -> bool:
-    """A quote that closes a subordinate clause: 'When you asked, "Why?" Jalen answered, ...'."""
-    if not any(q_end == cut for _, q_end in quotes):
-        return False
-    return bool(SUBORDINATE_START.match(text, unit_start)) and "," in text[unit_start:cut]
+    """The quote is the end of an opening subordinate clause, so the main clause still follows:
+    'When you asked, "Why?" Jalen answered, ...'."""
+    quote = next(((a, b) for a, b in quotes if b == cut), None)
+    return quote is not None and bool(SUBORDINATE_CLAUSE.fullmatch(text, unit_start, quote[0]))
 
 
 def _starts_sentence(char: str) -> bool:

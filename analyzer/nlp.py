@@ -113,7 +113,9 @@ def get_embedder() -> "SentenceTransformer":
         with _lock:
             if _embedder is None:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
+                hf_logging.disable_progress_bar()  # no weight-loading bar on the CLI's stderr
                 _embedder = SentenceTransformer(str(embedding_model_path()), device="cpu", local_files_only=True)
     return _embedder
 
@@ -122,7 +124,7 @@ def embed(sentences: list[str]) -> np.ndarray:
     """Unit-length embeddings, one row per sentence (an empty (0, d) array for no sentences)."""
     model = get_embedder()
     if not sentences:
-        return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
+        return np.zeros((0, model.get_embedding_dimension()), dtype=np.float32)
     return model.encode(
         sentences,
         batch_size=get_settings().batch_size,

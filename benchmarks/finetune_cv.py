@@ -3,8 +3,9 @@
 Not used by the product yet. Measured 2026-11-24 on the 4,697-sentence training corpus (b1-b8),
 3 epochs, folds 0-2 of GroupKFold(5) (each fold ~5.5 min on 2 cores): evidence 0.925/0.914/0.902,
 judgment 0.867/0.904/0.875, recommendation 0.903/0.866/0.860, question 0.964/0.961/0.977, against the
-shipped logistic regressions' 5-fold means 0.889, 0.845, 0.832, 0.959 on the same data.
-Inference ~125 sentences/s while another job shared the CPU.
+shipped logistic regressions on the same folds 0.889/0.859/0.884, 0.845/0.869/0.816, 0.867/0.864/0.823,
+0.957/0.927/0.957. About 105 s per epoch on a quiet machine; inference ~200 sentences/s with
+length-sorted batches, the same as the frozen encoder. Feeding the section heading as context did not help.
 
 Cross-validated with the same split as the project baseline: sklearn GroupKFold(5), default order,
 groups = document id, rows = sentences in corpus order. Reports per fold F1 for evidence, judgment,

@@ -100,6 +100,10 @@ def test_bad_input_raises(text, error):
         analyze(text)
 
 
+def test_no_texts_give_no_results():
+    assert analyze_many([]) == []
+
+
 def test_one_bad_text_in_a_batch_raises_before_any_work():
     with pytest.raises(EmptyTextError):
         analyze_many(["Fine text here.", ""])

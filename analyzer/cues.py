@@ -119,6 +119,8 @@ SUGGESTION_START = re.compile(r"^(?:consider|try|next\s+time|going\s+forward|mov
 
 
 SECTION_HEADING = re.compile(r"^(?:\d{1,2}:\d{2}\s*)?([A-Za-z0-9][\w ,/&'()-]{0,60}):(?:\s|$)")
+# A heading line without a colon: "Next steps", "Questions for our conversation".
+STANDALONE_HEADING = re.compile(r"([A-Z][\w ,/&'()-]{0,60})")
 RUBRIC_HEADING = re.compile(r"^(?:\d[a-f]\b|domain|component|standard|indicator)", re.I)
 SECTION_KEYWORDS = (
     ("section_steps", re.compile(r"next step|recommend|suggest|action|to try|try next|goal|moving forward|going forward|"
@@ -134,21 +136,23 @@ SECTION_KEYWORDS = (
 def section_hits(texts: list[str], starts: list[int]) -> list[CueHit | None]:
     """For each unit, the section cue of the heading it sits under (or that it starts with), else None.
 
-    `texts` are the units of one document in order, `starts` their absolute start offsets.
+    `texts` are the units of one document in order, `starts` their absolute start offsets. A heading
+    with a colon ("Notes:") starts a new section even when it names no known kind; a bare line
+    ("Next steps") counts as a heading only when it names one.
     """
     current: CueHit | None = None
     out: list[CueHit | None] = []
     for text, start in zip(texts, starts):
-        m = SECTION_HEADING.match(text)
-        if m and len(m.group(1).split()) <= 6:
+        colon = SECTION_HEADING.match(text)
+        m = colon or STANDALONE_HEADING.fullmatch(text)
+        if m and len(m.group(1).split()) <= 6 and not RUBRIC_HEADING.match(m.group(1)):
+            kind = next((name for name, pattern in SECTION_KEYWORDS if pattern.search(m.group(1))), None)
+            if kind:
+                current = CueHit(kind, start + m.start(1), start + m.end(1))
+            elif colon:
+                current = None
+        elif colon and RUBRIC_HEADING.match(colon.group(1)):  # "3b Questioning:" names a component, not a section kind
             current = None
-            if RUBRIC_HEADING.match(m.group(1)):  # "3b Questioning:" names a component, not a kind of section
-                out.append(None)
-                continue
-            for name, pattern in SECTION_KEYWORDS:
-                if pattern.search(m.group(1)):
-                    current = CueHit(name, start + m.start(1), start + m.end(1))
-                    break
         out.append(current)
     return out
 

@@ -82,7 +82,7 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
         report[label] = {"C": best_c, "dev": best_metrics,
                          "grid": {str(c): round(_headline(label, m), 4) for c, m in trials}}
     manifest = {
-        "version": f"{MODEL_VERSION_PREFIX}-{_corpus_digest(files)}",
+        "version": f"{MODEL_VERSION_PREFIX}-{_inputs_digest(files, corpora_dir)}",
         "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "data": {
             "files": [str(f.relative_to(corpora_dir)) for f in files],
@@ -107,10 +107,13 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
     return manifest
 
 
-def _corpus_digest(files: list[Path]) -> str:
+def _inputs_digest(files: list[Path], corpora_dir: Path) -> str:
+    """Digest of everything that shapes the models: corpus, lexicons, cue names, grid."""
     h = hashlib.sha1()
-    for f in files:
+    for f in [*files, *sorted((corpora_dir / "lexicons").glob("*.txt"))]:
         h.update(f.read_bytes())
+    h.update("|".join(CUE_NAMES).encode())
+    h.update(repr(C_GRID).encode())
     return h.hexdigest()[:10]
 
 

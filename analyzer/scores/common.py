@@ -8,11 +8,16 @@ import numpy as np
 from ..result import Sentence
 
 HEADING = re.compile(r"^[^.!?]{1,60}:$")
+BARE_HEADING = re.compile(r"^[A-Z][A-Za-z /&'()-]{0,40}$")  # "Glows", "Next steps", "Areas for growth"
 
 
 def is_heading(sentence: Sentence) -> bool:
-    """A heading line such as "Strengths:" or "3b Questioning:": structure, not feedback."""
-    return bool(HEADING.match(sentence.text)) and len(sentence.text.split()) <= 6
+    """A heading line such as "Strengths:", "3b Questioning:" or "Next steps": structure, not feedback."""
+    words = len(sentence.text.split())
+    if HEADING.match(sentence.text):
+        return words <= 6
+    return bool(BARE_HEADING.match(sentence.text)) and words <= 4 and not (
+        sentence.evidence or sentence.judgment or sentence.recommendation or sentence.question != "none")
 
 
 def content_sentences(sentences: list[Sentence]) -> list[Sentence]:

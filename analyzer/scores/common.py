@@ -42,6 +42,7 @@ def cue_words(sentence: Sentence, label: str, limit: int = 3) -> str:
     """The words that triggered cues for `label`, quoted, for use in a reason."""
     words: list[str] = []
     for cue in sentence.cues:
-        if cue.label == label and cue.text.lower() not in (w.lower() for w in words):
+        inside = sentence.start <= cue.start and cue.end <= sentence.end  # not the section heading above it
+        if inside and cue.label == label and cue.text.lower() not in (w.lower() for w in words):
             words.append(cue.text)
     return ", ".join(f"'{w}'" for w in words[:limit])

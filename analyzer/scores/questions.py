@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..constants import FlagKind, QuestionType
-from ..cues import body_offset
+from ..cues import TAG_QUESTION, body_offset
 from ..result import Flag, QuestionScore, Sentence
 
 PRONOUNS = {"you", "it", "this", "that", "there", "they", "he", "she", "we", "everyone", "anyone", "everybody", "i"}
@@ -15,8 +15,6 @@ PREDICATE_WORDS = {"too", "so", "very", "more", "less", "really", "quite", "clea
                    "in", "at", "off", "out", "up", "over", "under", "aware", "done", "finished", "right", "wrong",
                    "correct", "long", "short", "big", "small", "hard", "easy", "new", "there"}
 PREDICATE_SUFFIXES = ("ed", "ing", "ly", "ful", "ive", "ous", "able", "ible", "al", "ent", "ant", "ic")
-TAG = re.compile(r",\s*(?:right|correct|yes|no|agreed|true|ok|okay|yeah|(?:isn't|wasn't|aren't|weren't|don't|didn't|"
-                 r"doesn't|won't|wouldn't|can't|couldn't)\s+\w+)\s*\?\s*$", re.I)
 BETTER_FRAME = re.compile(r"^(?:wouldn't|wouldn’t|isn't|isn’t)\s+it\s+(?:be\s+)?(?:better|best|easier|more\s+effective|"
                           r"smarter|wiser)\s+(?:to|if\s+you)\s+(.+)$", re.I)
 LEADING_FRAME = re.compile(r"^(?:don't|don’t|wouldn't|wouldn’t|isn't|isn’t|shouldn't|didn't|aren't)\s+you\s+"
@@ -60,7 +58,7 @@ def score_questions(sentences: list[Sentence]) -> tuple[QuestionScore, list[Flag
 def open_rewrite(question: str) -> str:
     """An open question on the same topic as a closed or leading one (a suggestion, not a paraphrase)."""
     body = question[body_offset(question):].strip()
-    body = TAG.sub("", body).rstrip(" ?.!")
+    body = TAG_QUESTION.sub("", body).rstrip(" ?.!")
     better = BETTER_FRAME.match(body)
     if better:
         return f"What do you think would change if you {better.group(1)}?"

@@ -79,8 +79,6 @@ class LabelModels:
         import skops.io as sio
 
         folder.mkdir(parents=True, exist_ok=True)
-        if hasattr(self.vectorizer, "stop_words_"):  # the pruned n-grams: only needed for introspection, 5 MB
-            del self.vectorizer.stop_words_
         sio.dump(self.vectorizer, folder / f"{VECTORIZER}.skops", compression=ZIP_DEFLATED)
         for label, est in self.estimators.items():
             sio.dump(est, folder / f"{label}.skops", compression=ZIP_DEFLATED)

@@ -52,6 +52,12 @@ def read_lexicon(path: Path) -> frozenset[str]:
     return frozenset(entries)
 
 
+def lexicon_files() -> list[Path]:
+    """The files `get_lexicons` reads (from FQA_CORPORA_DIR), in a fixed order."""
+    folder = get_settings().corpora_dir / "lexicons"
+    return [folder / f"{name}.txt" for name in LEXICON_NAMES]
+
+
 @lru_cache(maxsize=1)
 def get_lexicons() -> Lexicons:
     folder = get_settings().corpora_dir / "lexicons"

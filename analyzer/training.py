@@ -18,6 +18,7 @@ from .config import get_settings
 from .constants import BOOLEAN_LABELS, QUESTION_LABEL
 from .corpus import GoldDocument, corpus_files, read_documents
 from .cues import CUE_NAMES
+from .lexicons import lexicon_files
 from .features import SentenceFeatures, featurize
 from .labels import LabelModels, design_matrix, make_classifier, make_vectorizer
 from .metrics import binary_metrics, question_metrics
@@ -82,7 +83,7 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
         report[label] = {"C": best_c, "dev": best_metrics,
                          "grid": {str(c): round(_headline(label, m), 4) for c, m in trials}}
     manifest = {
-        "version": f"{MODEL_VERSION_PREFIX}-{_inputs_digest(files, corpora_dir)}",
+        "version": f"{MODEL_VERSION_PREFIX}-{_inputs_digest(files)}",
         "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "data": {
             "files": [str(f.relative_to(corpora_dir)) for f in files],
@@ -107,10 +108,10 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
     return manifest
 
 
-def _inputs_digest(files: list[Path], corpora_dir: Path) -> str:
-    """Digest of everything that shapes the models: corpus, lexicons, cue names, grid."""
+def _inputs_digest(files: list[Path]) -> str:
+    """Digest of everything that shapes the models: corpus, the lexicons the cues read, cue names, grid."""
     h = hashlib.sha1()
-    for f in [*files, *sorted((corpora_dir / "lexicons").glob("*.txt"))]:
+    for f in [*files, *lexicon_files()]:
         h.update(f.read_bytes())
     h.update("|".join(CUE_NAMES).encode())
     h.update(repr(C_GRID).encode())

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     models_dir: Path = Field(REPO_ROOT / "models", description="trained classifier artifacts")
     corpora_dir: Path = Field(REPO_ROOT / "corpora", description="annotated corpus, lexicons, samples")
     eval_dir: Path = Field(REPO_ROOT.parent / "shared" / "eval", description="external evaluation sets")
+    rubric_path: str | None = Field(
+        None, description="extra rubric YAML files or folders, separated by the OS path separator (':' on Linux)"
+    )
 
     # Limits
     max_chars: int = Field(50_000, gt=0, description="longest text accepted by analyze()")

@@ -80,8 +80,12 @@ def train(
               f"({manifest['data']['documents']} documents)")
     for label, info in manifest["labels"].items():
         dev = info["dev"]
-        figure = dev["macro_f1_question_types"] if label == "question" else dev["f1"]
-        out.print(f"  {label:15s} C={info['C']:<5} dev F1 {figure:.3f}")
+        if label == "component":
+            out.print(f"  {label:15s} C={info['C']:<5} dev top-1 {dev['top1']:.3f}, top-3 {dev['top3']:.3f}, "
+                      f"none F1 {dev['none']['f1']:.3f}")
+        else:
+            figure = dev["macro_f1_question_types"] if label == "question" else dev["f1"]
+            out.print(f"  {label:15s} C={info['C']:<5} dev F1 {figure:.3f}")
 
 
 @app.command(name="eval")

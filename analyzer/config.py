@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     topic_similarity: float = Field(
         0.20, ge=-1, le=1, description="cosine similarity at which two sentences count as the same topic"
     )
+    alignment_min_similarity: float = Field(
+        0.26, ge=-1, le=1,
+        description="zero-shot alignment: below this similarity to every component a sentence is about none",
+    )
     support_window: int = Field(1, ge=0, le=5, description="neighbouring sentences searched for supporting evidence")
     step_window: int = Field(2, ge=0, le=5, description="neighbouring sentences searched for evidence behind a next step")
     weights: OverallWeights = OverallWeights()

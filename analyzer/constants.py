@@ -23,6 +23,8 @@ class FlagKind(str, Enum):
     leading_question = "leading_question"
     closed_question = "closed_question"
     next_step_without_evidence = "next_step_without_evidence"
+    rating_gap = "rating_gap"
+    rating_without_evidence = "rating_without_evidence"
 
 
 class WarningCode(str, Enum):

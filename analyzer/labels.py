@@ -1,7 +1,8 @@
 """Sentence classifiers: scikit-learn estimators over [sentence embedding | cue flags | word n-grams].
 
 One logistic regression per label: binary for `evidence`, `judgment`, `recommendation`; four classes
-for `question`. They share one TF-IDF vectoriser of word uni- and bigrams. Prediction (`predict`) is
+for `question`; and one over the rubric components the corpus is labelled with (plus "none") for
+rubric alignment. They share one TF-IDF vectoriser of word uni- and bigrams. Prediction (`predict`) is
 separate from writing results into sentences (the pipeline). Artifacts are stored with skops (no
 pickle) and each classifier has a model card beside it.
 """
@@ -23,11 +24,13 @@ from .features import SentenceFeatures
 
 MANIFEST = "manifest.json"
 VECTORIZER = "vectorizer"
+COMPONENT = "component"
+NONE_COMPONENT = "none"  # the component class of sentences about no component
 
 
-def make_classifier(c: float) -> LogisticRegression:
+def make_classifier(c: float, balanced: bool = True) -> LogisticRegression:
     """The estimator used for every label (the same contract as any scikit-learn classifier)."""
-    return LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=0)
+    return LogisticRegression(C=c, class_weight="balanced" if balanced else None, max_iter=5000, random_state=0)
 
 
 def make_vectorizer() -> TfidfVectorizer:
@@ -47,6 +50,8 @@ class Predictions:
 
     boolean: dict[str, np.ndarray]
     question: np.ndarray
+    component: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, k) over component_classes
+    component_classes: list[str] = field(default_factory=list)
 
     def question_types(self) -> list[str]:
         return [QUESTION_TYPES[i] for i in self.question.argmax(axis=1)] if len(self.question) else []
@@ -61,7 +66,9 @@ class LabelModels:
     def predict(self, features: SentenceFeatures) -> Predictions:
         n = len(features)
         if n == 0:
-            return Predictions({k: np.zeros(0) for k in BOOLEAN_LABELS}, np.zeros((0, len(QUESTION_TYPES))))
+            classes = [str(c) for c in self.estimators[COMPONENT].classes_]
+            return Predictions({k: np.zeros(0) for k in BOOLEAN_LABELS}, np.zeros((0, len(QUESTION_TYPES))),
+                               np.zeros((0, len(classes))), classes)
         matrix = design_matrix(self.vectorizer, features)
         boolean = {}
         for label in BOOLEAN_LABELS:
@@ -73,7 +80,8 @@ class LabelModels:
         question = np.zeros((n, len(QUESTION_TYPES)))
         for j, cls in enumerate(est.classes_):
             question[:, QUESTION_TYPES.index(cls)] = raw[:, j]
-        return Predictions(boolean, question)
+        est = self.estimators[COMPONENT]
+        return Predictions(boolean, question, est.predict_proba(matrix), [str(c) for c in est.classes_])
 
     def save(self, folder: Path) -> None:
         import skops.io as sio
@@ -99,7 +107,7 @@ def load_label_models(folder: Path) -> LabelModels:
             f"no trained classifiers in {folder} (missing {MANIFEST}). Run `fqa train` or set FQA_MODELS_DIR."
         )
     loaded = {}
-    for name in (VECTORIZER, *BOOLEAN_LABELS, QUESTION_LABEL):
+    for name in (VECTORIZER, *BOOLEAN_LABELS, QUESTION_LABEL, COMPONENT):
         path = folder / f"{name}.skops"
         if not path.exists():
             raise ModelNotFoundError(f"model file {path} is missing. Run `fqa train` to rebuild {folder}.")

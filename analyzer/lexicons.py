@@ -9,7 +9,7 @@ from pathlib import Path
 from .config import get_settings
 from .errors import ModelNotFoundError
 
-LEXICON_NAMES = ("evaluative", "interpretive", "rating", "suggestion")
+LEXICON_NAMES = ("evaluative", "interpretive", "rating", "suggestion", "negative", "support")
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class Lexicons:
     interpretive: frozenset[str]
     rating: frozenset[str]
     suggestion: frozenset[str]
+    negative: frozenset[str]  # marks a judgment as critical (readiness: growth areas)
+    support: frozenset[str]  # offers of help (readiness: supports)
 
     @cached_property
     def rating_phrases(self) -> re.Pattern:
@@ -35,6 +37,14 @@ class Lexicons:
     @cached_property
     def suggestion_phrases(self) -> re.Pattern:
         return _alternation(self.suggestion)
+
+    @cached_property
+    def negative_phrases(self) -> re.Pattern:
+        return _alternation(self.negative)
+
+    @cached_property
+    def support_phrases(self) -> re.Pattern:
+        return _alternation(self.support)
 
 
 def _alternation(phrases) -> re.Pattern:

@@ -28,3 +28,24 @@ def question_metrics(gold: list[str], predicted: list[str]) -> dict:
         "accuracy": round(float(accuracy_score(gold, predicted)), 4),
         "n": len(gold),
     }
+
+
+def component_metrics(gold: list[str | None], ranked: list[list[str]], decided: list[str | None]) -> dict:
+    """Rubric alignment: top-1 and top-3 accuracy over sentences whose gold component is set (ranked
+    lists hold components only, best first), and F1 of detecting sentences about no component."""
+    about = [i for i, g in enumerate(gold) if g is not None]
+    top1 = sum(ranked[i][:1] == [gold[i]] for i in about)
+    top3 = sum(gold[i] in ranked[i][:3] for i in about)
+    gold_none = np.array([g is None for g in gold])
+    pred_none = np.array([d is None for d in decided])
+    p, r, f, _ = precision_recall_fscore_support(gold_none, pred_none, average="binary", pos_label=True,
+                                                 zero_division=0)
+    return {
+        "top1": round(top1 / max(len(about), 1), 4),
+        "top3": round(top3 / max(len(about), 1), 4),
+        "none": {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
+                 "support": int(gold_none.sum())},
+        "accuracy": round(float(np.mean([d == g for d, g in zip(decided, gold)])) if gold else 0.0, 4),
+        "with_component": len(about),
+        "n": len(gold),
+    }

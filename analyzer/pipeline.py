@@ -5,56 +5,102 @@ model at once (the batch runner and the API's batch endpoint use it).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from . import nlp
+from .alignment import ComponentScores, RubricIndex, align, rubric_index, top_components
 from .config import Settings, get_settings
 from .constants import BOOLEAN_LABELS, QUESTION_TYPES, QuestionType, WarningCode
 from .cues import CUE_LABELS, CueHit
-from .errors import FqaError
 from .features import featurize
 from .labels import Predictions
-from .result import (Cue, FeedbackAnalysis, InputWarning, LabelProbabilities, ModelInfo, QuestionProbabilities,
-                     Scores, Sentence)
-from .scores import score_actionability, score_evidence, score_overall, score_questions
+from .result import (ComponentMatch, Cue, FeedbackAnalysis, InputWarning, LabelProbabilities, ModelInfo,
+                     QuestionProbabilities, Scores, Sentence)
+from .rubrics import Rubric, RubricError, get_rubric, resolve_ratings
+from .scores import (score_actionability, score_alignment, score_evidence, score_overall, score_questions,
+                     score_readiness)
 from .segment import segment
 from .textcheck import CheckedText, check_text
 
+Ratings = Mapping[str, int | str]
 
-def analyze(text: str, rubric: object | None = None, ratings: dict | None = None) -> FeedbackAnalysis:
+
+def analyze(text: str, rubric: str | Path | Rubric | None = None, ratings: Ratings | None = None,
+            profile: str | None = None) -> FeedbackAnalysis:
     """Analyse one feedback text.
 
-    Raises an `InputError` subclass for text that cannot be analysed (empty, too long, binary);
-    text that can be analysed but may mislead (markup, not English) carries warnings in the result.
+    `rubric` (an id such as "fft-style", a YAML path, or a `Rubric`) turns on alignment: each
+    sentence's component and the alignment scores. `ratings` ({component: level value or label}) and
+    `profile` (a profile id of the rubric) need a rubric.
+
+    Raises an `InputError` subclass for text that cannot be analysed (empty, too long, binary) and a
+    `RubricError` for an unknown rubric, profile, component or level; text that can be analysed but may
+    mislead (markup, not English) carries warnings in the result.
     """
-    return analyze_many([text], rubric=rubric, ratings=ratings)[0]
+    return analyze_many([text], rubric=rubric, ratings=None if ratings is None else [ratings], profile=profile)[0]
 
 
 def analyze_many(
-    texts: Sequence[str], rubric: object | None = None, ratings: dict | None = None
+    texts: Sequence[str], rubric: str | Path | Rubric | None = None,
+    ratings: Sequence[Ratings | None] | None = None, profile: str | None = None,
 ) -> list[FeedbackAnalysis]:
-    """Analyse several texts in one batched pass. Any invalid text raises before work starts."""
-    if rubric is not None or ratings is not None:
-        raise FqaError("rubric alignment and ratings are not available in this version; call analyze(text).")
+    """Analyse several texts in one batched pass (`ratings`, if given, has one entry per text).
+    Any invalid text, rubric or rating raises before work starts."""
     settings = get_settings()
+    chosen, resolved = _resolve_rubric(len(texts), rubric, ratings, profile)
     checked = [check_text(t, settings.max_chars) for t in texts]
     units = [[(u.start, u.end) for u in segment(c.text)] for c in checked]
     features = featurize([c.text for c in checked], units)
     models = nlp.get_label_models()
     predictions = models.predict(features)
+    aligned = index = None
+    if chosen is not None:
+        index = rubric_index(chosen)
+        aligned = align(chosen, features.embeddings, predictions)
     info = ModelInfo(spacy=nlp.spacy_model_name(), embeddings=nlp.embedding_model_name(),
                      classifiers=models.version)
     results, row = [], 0
-    for original, check, ranges in zip(texts, checked, units):
-        n = len(ranges)
-        rows = slice(row, row + n)
+    for k, (original, check, ranges) in enumerate(zip(texts, checked, units)):
+        rows = slice(row, row + len(ranges))
         sentences = _sentences(original, ranges, features.cues[rows], _slice(predictions, rows), settings)
         embeddings = features.embeddings[rows]
-        results.append(_document(original, check, sentences, embeddings, settings, info))
-        row += n
+        alignment = None
+        if aligned is not None and index is not None:
+            part = ComponentScores(aligned.method, aligned.scores[rows], aligned.best_text[rows],
+                                   aligned.component[rows])
+            sentences = _with_components(sentences, part, index)
+            alignment = (part, index, resolved[k], profile)
+        results.append(_document(original, check, sentences, embeddings, settings, info, alignment))
+        row += len(ranges)
     return results
+
+
+def _resolve_rubric(n: int, rubric, ratings, profile) -> tuple[Rubric | None, list[dict[str, int]]]:
+    if rubric is None:
+        if ratings is not None and any(ratings) or profile is not None:
+            raise RubricError("ratings and profiles need a rubric: pass rubric= (e.g. 'fft-style') as well")
+        return None, [{}] * n
+    chosen = get_rubric(rubric)
+    if profile is not None:
+        chosen.profile(profile)
+    if ratings is None:
+        return chosen, [{}] * n
+    if len(ratings) != n:
+        raise RubricError(f"got {len(ratings)} sets of ratings for {n} texts; give one per text (None for none)")
+    return chosen, [resolve_ratings(chosen, r, profile) for r in ratings]
+
+
+def _with_components(sentences: list[Sentence], part: ComponentScores, index: RubricIndex) -> list[Sentence]:
+    comps = index.rubric.components
+    return [s.model_copy(update={
+        "component": part.component[i],
+        "components": [ComponentMatch(id=comps[j].id, name=comps[j].name, score=round(score, 4),
+                                      matched=index.texts[best])
+                       for j, score, best in top_components(part, i)],
+    }) for i, s in enumerate(sentences)]
 
 
 def _slice(p: Predictions, rows: slice) -> Predictions:
@@ -88,20 +134,27 @@ def _sentences(
 
 def _document(
     text: str, check: CheckedText, sentences: list[Sentence], embeddings: np.ndarray, settings: Settings,
-    info: ModelInfo,
+    info: ModelInfo, alignment: tuple[ComponentScores, RubricIndex, dict[str, int], str | None] | None,
 ) -> FeedbackAnalysis:
     similarity = embeddings @ embeddings.T if len(embeddings) else np.zeros((0, 0))
     evidence, evidence_flags = score_evidence(sentences, similarity, settings)
     questions, question_flags = score_questions(sentences)
     actionability, action_flags = score_actionability(sentences, similarity, settings)
     overall = score_overall(evidence, questions, actionability, settings.weights)
+    readiness = score_readiness(sentences, similarity, settings)
+    aligned, alignment_flags = None, []
+    if alignment is not None:
+        part, index, ratings, profile = alignment
+        aligned, alignment_flags = score_alignment(sentences, part, index, embeddings, ratings, profile)
     warnings = list(check.warnings)
     if len(sentences) < 2:
         warnings.append(InputWarning(code=WarningCode.few_sentences,
                                      message="the feedback has a single sentence; document scores say little."))
-    flags = sorted(evidence_flags + question_flags + action_flags, key=lambda f: (f.start, f.kind.value))
+    flags = sorted(evidence_flags + question_flags + action_flags + alignment_flags,
+                   key=lambda f: (f.start, f.kind.value))
     return FeedbackAnalysis(
         characters=len(text), sentences=sentences,
-        scores=Scores(evidence=evidence, questions=questions, actionability=actionability, overall=overall),
+        scores=Scores(evidence=evidence, questions=questions, actionability=actionability, overall=overall,
+                      readiness=readiness, alignment=aligned),
         flags=flags, warnings=warnings, models=info,
     )

@@ -2,6 +2,8 @@
 output are all `model_dump()` of these models. Keep the field names stable."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from .constants import FlagKind, QuestionType, WarningCode
@@ -31,6 +33,15 @@ class LabelProbabilities(BaseModel):
     question: QuestionProbabilities
 
 
+class ComponentMatch(BaseModel):
+    """A rubric component a sentence may speak to, with the rubric text it is closest to."""
+
+    id: str
+    name: str
+    score: float = Field(description="classifier probability (trained) or cosine similarity (similarity method)")
+    matched: str = Field(description="the component's description, look-for or level descriptor closest to the sentence")
+
+
 class Sentence(BaseModel):
     index: int
     text: str
@@ -40,7 +51,9 @@ class Sentence(BaseModel):
     judgment: bool
     recommendation: bool
     question: QuestionType
-    component: str | None = Field(None, description="rubric component; None until rubric alignment is asked for")
+    component: str | None = Field(None, description="rubric component the sentence is about when confident; "
+                                                     "None without a rubric or when about no component")
+    components: list[ComponentMatch] = Field(default_factory=list, description="best components, given a rubric")
     probabilities: LabelProbabilities
     cues: list[Cue]
 
@@ -86,6 +99,65 @@ class ActionabilityScore(BaseModel):
     tied_to_evidence: int
 
 
+class ComponentCoverage(BaseModel):
+    id: str
+    name: str
+    domain: str
+    sentences: list[int]
+    evidence_sentences: list[int]
+    rating: int | None = None
+
+
+class RatingCheck(BaseModel):
+    """Does the feedback's language and evidence support the level given for a rated component?"""
+
+    component: str
+    name: str
+    rating: int
+    rating_label: str
+    status: Literal["consistent", "gap", "no_evidence", "not_addressed"]
+    supported_level: float | None = Field(description="level the component's sentences read as (level descriptors), "
+                                                      "None when no sentence judges or cites evidence for it")
+    supported_label: str | None
+    gap: float | None = Field(description="rating - supported_level")
+    sentences: list[int]
+    evidence_sentences: list[int]
+    message: str
+
+
+class AlignmentScore(BaseModel):
+    score: float = Field(description="0-100: share of the focus components (rated, else profile, else addressed) "
+                                     "addressed with evidence")
+    rubric: str
+    rubric_version: str
+    profile: str | None
+    method: Literal["trained", "similarity"]
+    components_addressed: int
+    components_with_evidence: int
+    focus_components: list[str] = Field(description="rated components; else the profile's; else those addressed")
+    coverage: list[ComponentCoverage]
+    focus_without_evidence: list[str]
+    sentences_outside_focus: list[int] = Field(description="sentences about a component that is not rated "
+                                                           "(or not in the profile)")
+    rating_checks: list[RatingCheck]
+
+
+class ReadinessItem(BaseModel):
+    key: Literal["strengths_with_evidence", "growth_with_evidence", "reflective_questions", "next_steps", "supports"]
+    label: str
+    met: bool
+    sentences: list[int]
+    missing: str | None = Field(description="what to add, when not met")
+
+
+class Readiness(BaseModel):
+    """Is the feedback ready for a mid-year conversation?"""
+
+    met: int
+    total: int
+    items: list[ReadinessItem]
+
+
 class ScorePart(BaseModel):
     name: str
     score: float
@@ -103,6 +175,8 @@ class Scores(BaseModel):
     questions: QuestionScore
     actionability: ActionabilityScore
     overall: OverallScore
+    readiness: Readiness
+    alignment: AlignmentScore | None = Field(None, description="given a rubric")
 
 
 class ModelInfo(BaseModel):

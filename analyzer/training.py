@@ -20,12 +20,13 @@ from .corpus import GoldDocument, corpus_files, read_documents
 from .cues import CUE_NAMES
 from .lexicons import lexicon_files
 from .features import SentenceFeatures, featurize
-from .labels import LabelModels, design_matrix, make_classifier, make_vectorizer
-from .metrics import binary_metrics, question_metrics
+from .labels import COMPONENT, NONE_COMPONENT, LabelModels, design_matrix, make_classifier, make_vectorizer
+from .metrics import binary_metrics, component_metrics, question_metrics
 
 DEV_PERCENT = 15
 C_GRID = (0.3, 1.0, 3.0, 10.0)
 MODEL_VERSION_PREFIX = "fqa-labels"
+CORPUS_RUBRIC = "fft-style"  # the rubric whose component ids label the annotated corpus
 
 
 @dataclass(frozen=True)
@@ -44,16 +45,30 @@ def gold_matrix(docs: list[GoldDocument]) -> GoldMatrix:
     rows = [s for d in docs for s in d.sentences]
     labels = {label: np.array([getattr(s, label) for s in rows], dtype=bool) for label in BOOLEAN_LABELS}
     labels[QUESTION_LABEL] = np.array([s.question for s in rows])
+    labels[COMPONENT] = np.array([s.component or NONE_COMPONENT for s in rows])
     return GoldMatrix(features, labels, [d.id for d in docs for _ in d.sentences])
 
 
-def _score(label: str, gold: np.ndarray, predicted: np.ndarray) -> dict:
+def _score(label: str, gold: np.ndarray, est, X) -> dict:
     if label == QUESTION_LABEL:
-        return question_metrics(list(gold), list(predicted))
-    return binary_metrics(gold, predicted)
+        return question_metrics(list(gold), list(est.predict(X)))
+    if label == COMPONENT:
+        return component_scores(gold, est.predict_proba(X), [str(c) for c in est.classes_])
+    return binary_metrics(gold, est.predict(X))
+
+
+def component_scores(gold: np.ndarray, probs: np.ndarray, classes: list[str]) -> dict:
+    """Component metrics from class probabilities (NONE_COMPONENT is 'about no component')."""
+    parts = [k for k, c in enumerate(classes) if c != NONE_COMPONENT]
+    ranked = [[classes[parts[j]] for j in np.argsort(-row[parts], kind="stable")] for row in probs]
+    decided = [None if classes[k] == NONE_COMPONENT else classes[k] for k in probs.argmax(axis=1)]
+    as_none = [None if g == NONE_COMPONENT else str(g) for g in gold]
+    return component_metrics(as_none, ranked, decided)
 
 
 def _headline(label: str, metrics: dict) -> float:
+    if label == COMPONENT:
+        return metrics["accuracy"]
     return metrics["macro_f1_question_types"] if label == QUESTION_LABEL else metrics["f1"]
 
 
@@ -72,16 +87,17 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
     vectorizer = make_vectorizer().fit(data.features.texts)
     X = design_matrix(vectorizer, data.features)
     estimators, report = {}, {}
-    for label in (*BOOLEAN_LABELS, QUESTION_LABEL):
+    for label in (*BOOLEAN_LABELS, QUESTION_LABEL, COMPONENT):
         y = data.labels[label]
         trials = []
         for c in C_GRID:
-            est = make_classifier(c).fit(X_train, y[~dev_mask])
-            trials.append((c, _score(label, y[dev_mask], est.predict(X_dev))))
+            est = make_classifier(c, balanced=label != COMPONENT).fit(X_train, y[~dev_mask])
+            trials.append((c, _score(label, y[dev_mask], est, X_dev)))
         best_c, best_metrics = max(trials, key=lambda t: (_headline(label, t[1]), -t[0]))
-        estimators[label] = make_classifier(best_c).fit(X, y)
-        report[label] = {"C": best_c, "dev": best_metrics,
+        estimators[label] = make_classifier(best_c, balanced=label != COMPONENT).fit(X, y)
+        report[label] = {"C": best_c, "dev": best_metrics, "classes": [str(c) for c in estimators[label].classes_],
                          "grid": {str(c): round(_headline(label, m), 4) for c, m in trials}}
+    report[COMPONENT]["rubric"] = CORPUS_RUBRIC
     manifest = {
         "version": f"{MODEL_VERSION_PREFIX}-{_inputs_digest(files)}",
         "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
@@ -115,28 +131,36 @@ def _inputs_digest(files: list[Path]) -> str:
         h.update(f.read_bytes())
     h.update("|".join(CUE_NAMES).encode())
     h.update(repr(C_GRID).encode())
+    h.update(f"{COMPONENT}:{CORPUS_RUBRIC}".encode())
     return h.hexdigest()[:10]
 
 
 def _write_cards(models_dir: Path, manifest: dict) -> None:
     for label, info in manifest["labels"].items():
         dev = info["dev"]
-        if label == QUESTION_LABEL:
+        if label == COMPONENT:
+            metrics = (f"| top-1 | top-3 | none-detection F1 | accuracy (incl. none) | sentences |\n"
+                       f"|---|---|---|---|---|\n| **{dev['top1']:.3f}** | {dev['top3']:.3f} | {dev['none']['f1']:.3f} | "
+                       f"{dev['accuracy']:.3f} | {dev['n']} |\n\nTop-1/top-3 over the {dev['with_component']} dev "
+                       "sentences about a component.")
+            kind = (f"one class per component of the `{info['rubric']}` rubric ({len(info['classes']) - 1} seen in "
+                    "training) plus `none`, multinomial logistic regression without class weights")
+        elif label == QUESTION_LABEL:
             rows = "\n".join(f"| {q} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |"
                              for q, m in dev["per_type"].items())
             metrics = (f"Macro-F1 over open/closed/leading: **{dev['macro_f1_question_types']:.3f}**; "
                        f"accuracy {dev['accuracy']:.3f} on {dev['n']} dev sentences.\n\n"
                        f"| type | precision | recall | F1 | support |\n|---|---|---|---|---|\n{rows}")
-            kind = "four classes (none, open, closed, leading), multinomial logistic regression"
+            kind = "four classes (none, open, closed, leading), multinomial logistic regression, class-balanced weights"
         else:
             metrics = (f"| precision | recall | F1 | positives | sentences |\n|---|---|---|---|---|\n"
                        f"| {dev['precision']:.3f} | {dev['recall']:.3f} | **{dev['f1']:.3f}** | {dev['support']} | "
                        f"{dev['n']} |")
-            kind = "binary logistic regression"
+            kind = "binary logistic regression, class-balanced weights"
         card = f"""# Model card: `{label}` sentence classifier
 
 - **Version**: {manifest['version']} (trained {manifest['trained_at']} by `fqa train`)
-- **Task**: the `{label}` label of the DESIGN.md annotation guide; {kind}, class-balanced weights.
+- **Task**: the `{label}` label of the DESIGN.md annotation guide; {kind}.
 - **Features**: {manifest['features']['embedding_dimensions']}-dimensional sentence embedding
   ({manifest['features']['embedding_model']}), plus {len(manifest['features']['cues'])} binary linguistic cues
   from the {manifest['features']['spacy_model']} tagger and lexicons ({', '.join(manifest['features']['cues'])}),

@@ -1,0 +1,141 @@
+"""Which rubric component each sentence speaks to.
+
+Two methods, both over the sentence embeddings the labels already use (no second encoder pass):
+
+- `similarity` (any rubric, zero-shot): cosine similarity of the sentence to the component's own
+  texts (name and description, look-fors, level descriptors, and any example sentences the rubric
+  file gives). A component's score is the mean of its two best-matching texts; the best text is
+  returned as the explanation. Below `alignment_min_similarity` for every component the sentence is
+  about none.
+- `trained` (rubrics the annotated corpus is labelled with, i.e. `fft-style`): the component
+  classifier trained by `fqa train` on the corpus' component labels (with a "none" class), which
+  beats similarity by a wide margin where labelled examples exist (see QUALITY.md). The matched
+  rubric text is still given as the explanation.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import nlp
+from .config import get_settings
+from .labels import NONE_COMPONENT, Predictions
+from .rubrics import Rubric
+
+TOP_K = 3
+SIMILARITY, TRAINED = "similarity", "trained"
+
+
+@dataclass(frozen=True)
+class RubricIndex:
+    """Embeddings of every text of a rubric, with the component each belongs to."""
+
+    rubric: Rubric
+    texts: list[str]
+    kinds: list[str]  # description | look_for | level:<value> | example
+    owner: np.ndarray  # (t,) component position in rubric.components
+    embeddings: np.ndarray  # (t, d)
+
+
+@dataclass(frozen=True)
+class ComponentScores:
+    """Per sentence: a score per rubric component (rubric order), the best text of each, the decision."""
+
+    method: str
+    scores: np.ndarray  # (n, c)
+    best_text: np.ndarray  # (n, c) index into RubricIndex.texts
+    component: list[str | None]
+
+
+_indexes: dict[tuple[str, str], RubricIndex] = {}
+_lock = threading.Lock()
+
+
+def rubric_texts(rubric: Rubric, examples: dict[str, list[str]] | None = None) -> tuple[list[str], list[str], list[int]]:
+    texts, kinds, owner = [], [], []
+    for i, c in enumerate(rubric.components):
+        items = [(f"{c.name}: {c.description}", "description")]
+        items += [(t, "look_for") for t in c.look_fors]
+        items += [(t, f"level:{v}") for v, t in sorted(c.levels.items())]
+        items += [(t, "example") for t in [*c.examples, *(examples or {}).get(c.id, [])]]
+        for text, kind in items:
+            texts.append(text)
+            kinds.append(kind)
+            owner.append(i)
+    return texts, kinds, owner
+
+
+def rubric_index(rubric: Rubric, examples: dict[str, list[str]] | None = None) -> RubricIndex:
+    """The embedded texts of a rubric, computed once per rubric version (extra examples bypass the cache)."""
+    key = (rubric.digest, nlp.embedding_model_name())
+    if examples is None:
+        with _lock:
+            if key in _indexes:
+                return _indexes[key]
+    texts, kinds, owner = rubric_texts(rubric, examples)
+    index = RubricIndex(rubric, texts, kinds, np.array(owner), nlp.embed(texts))
+    if examples is None:
+        with _lock:
+            _indexes[key] = index
+    return index
+
+
+def similarity_scores(index: RubricIndex, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per sentence and component: mean of the two best text similarities, and the best text."""
+    n, c = len(embeddings), len(index.rubric.components)
+    scores, best = np.zeros((n, c), dtype=np.float32), np.zeros((n, c), dtype=np.int64)
+    if n == 0:
+        return scores, best
+    sims = embeddings @ index.embeddings.T
+    for j in range(c):
+        cols = np.flatnonzero(index.owner == j)
+        sub = sims[:, cols]
+        top = np.sort(sub, axis=1)[:, -2:]
+        scores[:, j] = top.mean(axis=1)
+        best[:, j] = cols[sub.argmax(axis=1)]
+    return scores, best
+
+
+def trained_applies(rubric: Rubric, classes: list[str]) -> bool:
+    """The corpus classifier fits a rubric whose ids cover every component class it knows."""
+    ids = {c.lower() for c in rubric.component_ids}
+    known = [c for c in classes if c != NONE_COMPONENT]
+    return bool(known) and all(k.lower() in ids for k in known)
+
+
+def align(rubric: Rubric, embeddings: np.ndarray, predictions: Predictions | None = None,
+          method: str | None = None, examples: dict[str, list[str]] | None = None) -> ComponentScores:
+    """Component scores and decisions for each sentence.
+
+    `method=None` uses the trained classifier when it applies to this rubric, similarity otherwise.
+    """
+    index = rubric_index(rubric, examples)
+    sim, best = similarity_scores(index, embeddings)
+    classes = predictions.component_classes if predictions is not None else []
+    use_trained = method == TRAINED or (method is None and predictions is not None and trained_applies(rubric, classes))
+    if use_trained:
+        if predictions is None or not trained_applies(rubric, classes):
+            raise ValueError(f"no trained component classifier for rubric '{rubric.id}'")
+        lower = {c.lower(): k for k, c in enumerate(classes)}
+        probs = predictions.component
+        scores = np.zeros_like(sim)
+        for j, comp in enumerate(rubric.components):
+            k = lower.get(comp.id.lower())
+            if k is not None:
+                scores[:, j] = probs[:, k]
+        none = probs[:, lower[NONE_COMPONENT]] if NONE_COMPONENT in lower else np.zeros(len(scores))
+        decided = [None if len(scores[i]) == 0 or none[i] >= scores[i].max()
+                   else rubric.components[int(scores[i].argmax())].id for i in range(len(scores))]
+        return ComponentScores(TRAINED, scores, best, decided)
+    floor = get_settings().alignment_min_similarity
+    decided = [None if sim.shape[1] == 0 or sim[i].max() < floor else rubric.components[int(sim[i].argmax())].id
+               for i in range(len(sim))]
+    return ComponentScores(SIMILARITY, sim, best, decided)
+
+
+def top_components(result: ComponentScores, row: int, k: int = TOP_K) -> list[tuple[int, float, int]]:
+    """(component position, score, best text index) of the k best components of one sentence."""
+    order = np.argsort(-result.scores[row], kind="stable")[:k]
+    return [(int(j), float(result.scores[row, j]), int(result.best_text[row, j])) for j in order]

@@ -5,8 +5,9 @@ Two methods, both over the sentence embeddings the labels already use (no second
 - `similarity` (any rubric, zero-shot): cosine similarity of the sentence to the component's own
   texts (name and description, look-fors, level descriptors, and any example sentences the rubric
   file gives). A component's score is the mean of its two best-matching texts; the best text is
-  returned as the explanation. Below `alignment_min_similarity` for every component the sentence is
-  about none.
+  returned as the explanation. A sentence is about none when it is closer to the shipped sentences
+  about no component (`corpora/alignment/no_component.txt`: greetings, logistics, sign-offs) than to
+  any component, or below `alignment_min_similarity` for every component.
 - `trained` (rubrics the annotated corpus is labelled with, i.e. `fft-style`): the component
   classifier trained by `fqa train` on the corpus' component labels (with a "none" class), which
   beats similarity by a wide margin where labelled examples exist (see QUALITY.md). The matched
@@ -21,11 +22,14 @@ import numpy as np
 
 from . import nlp
 from .config import get_settings
+from .errors import ModelNotFoundError
 from .labels import NONE_COMPONENT, Predictions
 from .rubrics import Rubric
 
 TOP_K = 3
 SIMILARITY, TRAINED = "similarity", "trained"
+NO_COMPONENT = -1
+NO_COMPONENT_FILE = "alignment/no_component.txt"
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class RubricIndex:
     rubric: Rubric
     texts: list[str]
     kinds: list[str]  # description | look_for | level:<value> | example
-    owner: np.ndarray  # (t,) component position in rubric.components
+    owner: np.ndarray  # (t,) component position in rubric.components; NO_COMPONENT for texts about none
     embeddings: np.ndarray  # (t, d)
 
 
@@ -53,8 +57,22 @@ _indexes: dict[tuple[str, str], RubricIndex] = {}
 _lock = threading.Lock()
 
 
+def no_component_texts() -> list[str]:
+    path = get_settings().corpora_dir / NO_COMPONENT_FILE
+    if not path.exists():
+        raise ModelNotFoundError(f"{path} is missing; set FQA_CORPORA_DIR to the project's corpora folder")
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
+
+
 def rubric_texts(rubric: Rubric, examples: dict[str, list[str]] | None = None) -> tuple[list[str], list[str], list[int]]:
+    """Every text alignment compares sentences with; `examples` may add sentences per component id,
+    and sentences about no component under the key NONE_COMPONENT."""
     texts, kinds, owner = [], [], []
+    for text in [*no_component_texts(), *(examples or {}).get(NONE_COMPONENT, [])]:
+        texts.append(text)
+        kinds.append("none")
+        owner.append(NO_COMPONENT)
     for i, c in enumerate(rubric.components):
         items = [(f"{c.name}: {c.description}", "description")]
         items += [(t, "look_for") for t in c.look_fors]
@@ -82,20 +100,22 @@ def rubric_index(rubric: Rubric, examples: dict[str, list[str]] | None = None) -
     return index
 
 
-def similarity_scores(index: RubricIndex, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per sentence and component: mean of the two best text similarities, and the best text."""
+def similarity_scores(index: RubricIndex, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per sentence and component: mean of the two best text similarities, and the best text; per
+    sentence the same score against the texts about no component."""
     n, c = len(embeddings), len(index.rubric.components)
     scores, best = np.zeros((n, c), dtype=np.float32), np.zeros((n, c), dtype=np.int64)
     if n == 0:
-        return scores, best
+        return scores, best, np.zeros(0)
     sims = embeddings @ index.embeddings.T
+    none = np.sort(sims[:, index.owner == NO_COMPONENT], axis=1)[:, -2:].mean(axis=1)
     for j in range(c):
         cols = np.flatnonzero(index.owner == j)
         sub = sims[:, cols]
         top = np.sort(sub, axis=1)[:, -2:]
         scores[:, j] = top.mean(axis=1)
         best[:, j] = cols[sub.argmax(axis=1)]
-    return scores, best
+    return scores, best, none
 
 
 def trained_applies(rubric: Rubric, classes: list[str]) -> bool:
@@ -112,7 +132,7 @@ def align(rubric: Rubric, embeddings: np.ndarray, predictions: Predictions | Non
     `method=None` uses the trained classifier when it applies to this rubric, similarity otherwise.
     """
     index = rubric_index(rubric, examples)
-    sim, best = similarity_scores(index, embeddings)
+    sim, best, none_sim = similarity_scores(index, embeddings)
     classes = predictions.component_classes if predictions is not None else []
     use_trained = method == TRAINED or (method is None and predictions is not None and trained_applies(rubric, classes))
     if use_trained:
@@ -130,7 +150,7 @@ def align(rubric: Rubric, embeddings: np.ndarray, predictions: Predictions | Non
                    else rubric.components[int(scores[i].argmax())].id for i in range(len(scores))]
         return ComponentScores(TRAINED, scores, best, decided)
     floor = get_settings().alignment_min_similarity
-    decided = [None if sim.shape[1] == 0 or sim[i].max() < floor else rubric.components[int(sim[i].argmax())].id
+    decided = [None if sim[i].max() < max(floor, none_sim[i]) else rubric.components[int(sim[i].argmax())].id
                for i in range(len(sim))]
     return ComponentScores(SIMILARITY, sim, best, decided)
 

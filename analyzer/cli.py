@@ -38,19 +38,41 @@ def read_input(source: str, encoding: str) -> tuple[str, str]:
     return decode_bytes(path.read_bytes(), source, encoding), path.name
 
 
+def parse_ratings(items: list[str]) -> dict[str, str] | None:
+    """["3b=2", "3c=Effective"] -> {"3b": "2", "3c": "Effective"}; None when no rating is given."""
+    if not items:
+        return None
+    ratings: dict[str, str] = {}
+    for item in items:
+        component, sep, level = item.partition("=")
+        if not sep or not component.strip() or not level.strip():
+            raise FqaError(f"--rating '{item}' is not COMPONENT=LEVEL (e.g. --rating 3b=2)")
+        if component.strip() in ratings:
+            raise FqaError(f"--rating gives component {component.strip()} twice")
+        ratings[component.strip()] = level.strip()
+    return ratings
+
+
 @app.command()
 def analyze(
     files: Annotated[list[str], typer.Argument(help="text files to analyse; - reads standard input")],
     as_json: Annotated[bool, typer.Option("--json", help="print the JSON form of the analysis")] = False,
     cues: Annotated[bool, typer.Option("--cues", help="show the cues behind each label")] = False,
     encoding: Annotated[str, typer.Option(help="encoding of the input files")] = "utf-8",
+    rubric: Annotated[str | None, typer.Option(help="rubric id (see `fqa rubrics list`) or YAML file; turns on "
+                                                     "alignment", envvar="FQA_RUBRIC")] = None,
+    profile: Annotated[str | None, typer.Option(help="profile of the rubric (the components rated)")] = None,
+    rating: Annotated[list[str] | None, typer.Option(help="a rating COMPONENT=LEVEL (value or label); repeat "
+                                                          "for each rated component")] = None,
 ) -> None:
     """Analyse feedback text sentence by sentence and score it."""
     from .pipeline import analyze_many
 
     try:
+        ratings = parse_ratings(rating or [])
         named = [read_input(f, encoding) for f in files]
-        results = analyze_many([text for text, _ in named])
+        results = analyze_many([text for text, _ in named], rubric=rubric, profile=profile,
+                               ratings=None if ratings is None else [ratings] * len(named))
     except FqaError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -86,6 +108,74 @@ def train(
         else:
             figure = dev["macro_f1_question_types"] if label == "question" else dev["f1"]
             out.print(f"  {label:15s} C={info['C']:<5} dev F1 {figure:.3f}")
+
+
+rubrics_app = typer.Typer(help="List, show and validate rubrics.", no_args_is_help=True)
+app.add_typer(rubrics_app, name="rubrics")
+
+
+@rubrics_app.command("list")
+def rubrics_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """The rubrics found (shipped ones and those on FQA_RUBRIC_PATH)."""
+    from .rubrics import available_rubrics
+
+    try:
+        found = available_rubrics()
+    except FqaError as exc:
+        raise _fail(exc) from None
+    rows = [{"id": r.id, "name": r.name, "version": r.version, "components": len(r.components),
+             "levels": len(r.levels), "profiles": [p.id for p in r.profiles], "path": str(path)}
+            for r, path in found.values()]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    from .report import render_rubric_list
+
+    render_rubric_list(rows, out)
+
+
+@rubrics_app.command("show")
+def rubrics_show(
+    rubric: Annotated[str, typer.Argument(help="rubric id or YAML file")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the rubric as JSON")] = False,
+) -> None:
+    """A rubric's levels, domains, components, look-fors and profiles."""
+    from .rubrics import get_rubric
+
+    try:
+        found = get_rubric(rubric)
+    except FqaError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        sys.stdout.write(json.dumps(found.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
+        return
+    from .report import render_rubric
+
+    render_rubric(found, out)
+
+
+@rubrics_app.command("validate")
+def rubrics_validate(paths: Annotated[list[Path], typer.Argument(help="rubric YAML files or folders")]) -> None:
+    """Check rubric files; print every problem with file, line and key path (exit 1 if any)."""
+    from .rubrics import RUBRIC_SUFFIXES, load_rubric_file
+
+    files = [f for p in paths for f in (sorted(x for x in p.iterdir() if x.suffix.lower() in RUBRIC_SUFFIXES)
+                                        if p.is_dir() else [p])]
+    if not files:
+        err.print("[bold red]error[/]: no rubric files (.yaml, .yml) in " + ", ".join(map(str, paths)))
+        raise typer.Exit(EXIT_INPUT_ERROR)
+    failed = 0
+    for f in files:
+        try:
+            r = load_rubric_file(f)
+        except FqaError as exc:
+            failed += 1
+            err.print(f"[bold red]{f}[/]: {exc}")
+            continue
+        out.print(f"[green]ok[/] {f}: {r.id} {r.version}, {len(r.components)} components, {len(r.levels)} levels, "
+                  f"{len(r.profiles)} profiles")
+    if failed:
+        raise typer.Exit(EXIT_INPUT_ERROR)
 
 
 @app.command(name="eval")

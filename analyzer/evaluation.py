@@ -13,10 +13,13 @@ from . import nlp
 from .config import get_settings
 from .constants import BOOLEAN_LABELS, QUESTION_LABEL
 from .corpus import GoldDocument, corpus_files, read_documents
+from .alignment import SIMILARITY, TRAINED, align
 from .features import featurize
-from .metrics import binary_metrics, question_metrics
+from .labels import COMPONENT, NONE_COMPONENT, Predictions
+from .metrics import binary_metrics, component_metrics, question_metrics
+from .rubrics import get_rubric
 from .segment import segment
-from .training import gold_matrix
+from .training import CORPUS_RUBRIC, GoldMatrix, gold_matrix
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,28 @@ def evaluate_documents(docs: list[GoldDocument]) -> dict:
     for label in BOOLEAN_LABELS:
         out[label] = binary_metrics(data.labels[label], predictions.boolean[label] >= threshold)
     out[QUESTION_LABEL] = question_metrics(list(data.labels[QUESTION_LABEL]), predictions.question_types())
+    out[COMPONENT] = component_alignment(data, predictions)
+    return out
+
+
+def component_alignment(data: GoldMatrix, predictions: Predictions) -> dict:
+    """Alignment to the corpus rubric three ways: the trained classifier; zero-shot similarity to the
+    rubric's own texts; similarity with the training corpus' labelled sentences added as examples."""
+    rubric = get_rubric(CORPUS_RUBRIC)
+    gold = [None if c == NONE_COMPONENT else str(c) for c in data.labels[COMPONENT]]
+    train = read_documents(corpus_files(get_settings().corpora_dir, "train"))
+    examples: dict[str, list[str]] = {}
+    for d in train:
+        for s in d.sentences:
+            examples.setdefault(s.component or NONE_COMPONENT, []).append(d.text[s.start:s.end])
+    ways = {"trained": align(rubric, data.features.embeddings, predictions, method=TRAINED),
+            "zero_shot": align(rubric, data.features.embeddings, method=SIMILARITY),
+            "similarity_with_examples": align(rubric, data.features.embeddings, method=SIMILARITY, examples=examples)}
+    out = {"rubric": rubric.id}
+    for name, result in ways.items():
+        ids = rubric.component_ids
+        ranked = [[ids[j] for j in np.argsort(-row, kind="stable")] for row in result.scores]
+        out[name] = component_metrics(gold, ranked, result.component)
     return out
 
 

@@ -53,6 +53,8 @@ def render_analysis(result: FeedbackAnalysis, console: Console, title: str = "",
     for s in result.sentences:
         line = Text(f"{s.index + 1:>3} ", style="dim")
         line.append_text(sentence_tags(s))
+        if s.component:
+            line.append(f"[{s.component}] ", style="bold blue")
         line.append(s.text)
         lines.append(line)
         if show_cues and s.cues:
@@ -63,10 +65,78 @@ def render_analysis(result: FeedbackAnalysis, console: Console, title: str = "",
     parts = []
     for w in result.warnings:
         parts.append(Text(f"warning ({w.code.value}): {w.message}", style="bold red"))
-    legend = Text("EVID evidence  JUDG judgment  NEXT next step  Q question type; numbers are probabilities",
-                  style="dim")
-    parts.extend([table, legend, Text(""), *lines])
+    legend = Text("EVID evidence  JUDG judgment  NEXT next step  Q question type; numbers are probabilities"
+                  + ("; [3b] rubric component" if scores.alignment else ""), style="dim")
+    parts.extend([table, legend, Text(""), *lines, Text(""), readiness_table(result)])
+    if scores.alignment is not None:
+        parts.append(alignment_table(result))
     console.print(Panel(Group(*parts), title=title or "Feedback quality", expand=True))
+
+
+def readiness_table(result: FeedbackAnalysis) -> Table:
+    r = result.scores.readiness
+    table = Table(title=f"Mid-year conversation readiness: {r.met} of {r.total}", show_header=True,
+                  header_style="bold")
+    for col in ("", "item", "sentences", "to add"):
+        table.add_column(col)
+    for item in r.items:
+        mark = Text("yes", style="green") if item.met else Text("no", style="red")
+        table.add_row(mark, item.label, ", ".join(str(i + 1) for i in item.sentences), item.missing or "")
+    return table
+
+
+def alignment_table(result: FeedbackAnalysis) -> Group:
+    a = result.scores.alignment
+    assert a is not None
+    head = Text(f"Alignment to {a.rubric} {a.rubric_version}" + (f", profile {a.profile}" if a.profile else "")
+                + f" ({a.method}): score {a.score:.0f}; {a.components_addressed} components addressed, "
+                f"{a.components_with_evidence} with evidence", style="bold")
+    table = Table(show_header=True, header_style="bold")
+    for col in ("component", "rating", "sentences", "evidence", "reads as", "check"):
+        table.add_column(col)
+    checks = {c.component: c for c in a.rating_checks}
+    shown = a.focus_components + [c.id for c in a.coverage if c.id not in a.focus_components]
+    coverage = {c.id: c for c in a.coverage}
+    for cid in shown:
+        cov, check = coverage.get(cid), checks.get(cid)
+        style = {"consistent": "green", "gap": "red", "no_evidence": "yellow", "not_addressed": "red"}
+        table.add_row(
+            f"{cid} {cov.name if cov else (check.name if check else '')}",
+            f"{check.rating} {check.rating_label}" if check else "",
+            ", ".join(str(i + 1) for i in cov.sentences) if cov else "-",
+            str(len(cov.evidence_sentences)) if cov else "0",
+            f"{check.supported_level:.1f} {check.supported_label}" if check and check.supported_level is not None else "",
+            Text(check.status.replace("_", " "), style=style[check.status]) if check else
+            ("" if cid in a.focus_components or not (a.profile or a.rating_checks) else Text("outside focus", style="dim")),
+        )
+    return Group(head, table)
+
+
+def render_rubric_list(rows: list[dict], console: Console) -> None:
+    table = Table(title="Rubrics", header_style="bold")
+    for col in ("id", "name", "version", "components", "levels", "profiles", "file"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], r["name"], r["version"], str(r["components"]), str(r["levels"]),
+                      ", ".join(r["profiles"]), r["path"])
+    console.print(table)
+
+
+def render_rubric(rubric, console: Console) -> None:
+    console.print(Text(f"{rubric.name} ({rubric.id} {rubric.version})", style="bold"))
+    if rubric.description:
+        console.print(rubric.description)
+    console.print("Levels: " + ", ".join(f"{lv.value} {lv.label}" for lv in rubric.levels))
+    for domain in rubric.domains:
+        table = Table(title=f"Domain {domain.id}: {domain.name}", header_style="bold", show_lines=True)
+        table.add_column("component")
+        table.add_column("description and look-fors")
+        for c in domain.components:
+            body = c.description + "\n" + "\n".join(f"- {x}" for x in c.look_fors)
+            table.add_row(f"{c.id} {c.name}", body)
+        console.print(table)
+    for p in rubric.profiles:
+        console.print(f"Profile {p.id} ({p.name}): {', '.join(p.components)}")
 
 
 def render_eval(report: dict, console: Console) -> None:
@@ -85,6 +155,16 @@ def render_eval(report: dict, console: Console) -> None:
     table.add_row("question macro-F1 (open/closed/leading)", "", "", f"{q['macro_f1_question_types']:.3f}", "")
     table.add_row("question macro-F1 (all four)", "", "", f"{q['macro_f1_all']:.3f}", "")
     console.print(table)
+    comp = test.get("component")
+    if comp:
+        ct = Table(title=f"Rubric alignment ({comp['rubric']}) on the test split")
+        for col in ("method", "top-1", "top-3", "none P", "none R", "none F1", "accuracy"):
+            ct.add_column(col, justify="right" if col != "method" else "left")
+        for name in ("trained", "similarity_with_examples", "zero_shot"):
+            m = comp[name]
+            ct.add_row(name.replace("_", " "), f"{m['top1']:.3f}", f"{m['top3']:.3f}", f"{m['none']['precision']:.3f}",
+                       f"{m['none']['recall']:.3f}", f"{m['none']['f1']:.3f}", f"{m['accuracy']:.3f}")
+        console.print(ct)
     seg = report["segmentation"]
     console.print(f"Segmentation: {seg['exact_matches']} of {seg['gold_units']} gold units reproduced exactly "
                   f"(precision {seg['precision']:.3f}, recall {seg['recall']:.3f}, F1 {seg['f1']:.3f})")

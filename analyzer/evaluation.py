@@ -13,7 +13,7 @@ from . import nlp
 from .config import get_settings
 from .constants import BOOLEAN_LABELS, QUESTION_LABEL
 from .corpus import GoldDocument, corpus_files, read_documents
-from .alignment import SIMILARITY, TRAINED, align
+from .alignment import SIMILARITY, TRAINED, align, rubric_index
 from .features import featurize
 from .labels import COMPONENT, NONE_COMPONENT, Predictions
 from .metrics import binary_metrics, component_metrics, question_metrics
@@ -49,7 +49,7 @@ def evaluate(limit: int | None = None, external: bool = True) -> dict:
     settings = get_settings()
     docs = read_documents(corpus_files(settings.corpora_dir, "test"))
     report = {"models": nlp.get_label_models().version, "test": evaluate_documents(docs),
-              "segmentation": segmentation_agreement(docs)}
+              "segmentation": segmentation_agreement(docs), "rating_levels": rating_level_agreement()}
     if external:
         report["external"] = evaluate_external(settings.eval_dir, limit)
     return report
@@ -86,6 +86,34 @@ def component_alignment(data: GoldMatrix, predictions: Predictions) -> dict:
         ranked = [[ids[j] for j in np.argsort(-row, kind="stable")] for row in result.scores]
         out[name] = component_metrics(gold, ranked, result.component)
     return out
+
+
+def rating_level_agreement() -> dict:
+    """How well the level the feedback's sentences read as (scores.alignment) matches the level that
+    passages in `corpora/annotated/levels/` were written to show (fft-style, 4 levels)."""
+    from scipy.stats import spearmanr
+
+    from .pipeline import analyze_many
+    from .scores.alignment import GAP_TO_FLAG, sentence_levels
+
+    path = get_settings().corpora_dir / "annotated" / "levels" / "levels.jsonl"
+    if not path.exists():
+        return {"status": "missing", "path": str(path)}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rubric = get_rubric(CORPUS_RUBRIC)
+    index = rubric_index(rubric)
+    estimated = []
+    for row, result in zip(rows, analyze_many([r["text"] for r in rows])):
+        telling = [s.text for s in result.sentences if (s.evidence or s.judgment) and s.question == "none"]
+        levels = sentence_levels(index, rubric.component_ids.index(row["component"]),
+                                 nlp.embed(telling or [s.text for s in result.sentences]))
+        estimated.append(float(levels.mean()))
+    est, gold = np.array(estimated), np.array([r["level"] for r in rows])
+    nearest = np.clip(np.round(est), min(rubric.level_values), max(rubric.level_values))
+    return {"passages": len(rows), "spearman": round(float(spearmanr(est, gold)[0]), 4),
+            "exact": round(float(np.mean(nearest == gold)), 4),
+            "within_one": round(float(np.mean(np.abs(nearest - gold) <= 1)), 4),
+            "false_gap_rate": round(float(np.mean(np.abs(nearest - gold) >= GAP_TO_FLAG)), 4)}
 
 
 def segmentation_agreement(docs: list[GoldDocument]) -> dict:

@@ -165,6 +165,11 @@ def render_eval(report: dict, console: Console) -> None:
             ct.add_row(name.replace("_", " "), f"{m['top1']:.3f}", f"{m['top3']:.3f}", f"{m['none']['precision']:.3f}",
                        f"{m['none']['recall']:.3f}", f"{m['none']['f1']:.3f}", f"{m['accuracy']:.3f}")
         console.print(ct)
+    lv = report.get("rating_levels", {})
+    if "spearman" in lv:
+        console.print(f"Rating-evidence levels on {lv['passages']} passages written to show a level: Spearman "
+                      f"{lv['spearman']:.3f}, exact {lv['exact']:.3f}, within one level {lv['within_one']:.3f}, "
+                      f"a rating at the written level flagged as a gap {lv['false_gap_rate']:.3f}")
     seg = report["segmentation"]
     console.print(f"Segmentation: {seg['exact_matches']} of {seg['gold_units']} gold units reproduced exactly "
                   f"(precision {seg['precision']:.3f}, recall {seg['recall']:.3f}, F1 {seg['f1']:.3f})")

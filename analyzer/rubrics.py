@@ -129,9 +129,15 @@ class Problem:
 # ---------------------------------------------------------------- reading YAML with line numbers
 
 def _key_path(loc: tuple) -> str:
+    """("domains", 0, "components", 2, "levels", 3) -> "domains[0].components[2].levels.3" (list positions in
+    brackets; a component's level keys, which are mapping keys, after a dot)."""
     out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    for k, part in enumerate(loc):
+        is_level_key = k >= 2 and loc[k - 1] == "levels"
+        if isinstance(part, int) and not is_level_key:
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
     return out
 
 

@@ -199,17 +199,14 @@ def _semantic_problems(rubric: Rubric, index: dict[tuple, int]) -> list[Problem]
         if values[i] <= values[i - 1]:
             add(("levels", i, "value"), f"level values must increase from low to high; {values[i]} follows "
                                          f"{values[i - 1]}")
-    seen_labels: set[str] = set()
-    for i, lv in enumerate(rubric.levels):
-        if lv.label.lower() in seen_labels:
-            add(("levels", i, "label"), f"duplicate level label '{lv.label}'")
-        seen_labels.add(lv.label.lower())
-    seen_domains: set[str] = set()
+    for i in _repeated([lv.label for lv in rubric.levels]):
+        add(("levels", i, "label"), f"duplicate level label '{rubric.levels[i].label}'")
+    for i in _repeated([d.id for d in rubric.domains]):
+        add(("domains", i, "id"), f"duplicate domain id '{rubric.domains[i].id}'")
+    for i in _repeated([p.id for p in rubric.profiles]):
+        add(("profiles", i, "id"), f"duplicate profile id '{rubric.profiles[i].id}'")
     seen_components: dict[str, tuple] = {}
     for di, domain in enumerate(rubric.domains):
-        if domain.id.lower() in seen_domains:
-            add(("domains", di, "id"), f"duplicate domain id '{domain.id}'")
-        seen_domains.add(domain.id.lower())
         for ci, comp in enumerate(domain.components):
             loc = ("domains", di, "components", ci)
             if comp.id.lower() in seen_components:
@@ -225,17 +222,24 @@ def _semantic_problems(rubric: Rubric, index: dict[tuple, int]) -> list[Problem]
                 if value not in values:
                     add(loc + ("levels", value), f"unknown level {value}; the rubric's levels are "
                                                  f"{', '.join(map(str, values))}")
-    seen_profiles: set[str] = set()
     for pi, profile in enumerate(rubric.profiles):
-        if profile.id.lower() in seen_profiles:
-            add(("profiles", pi, "id"), f"duplicate profile id '{profile.id}'")
-        seen_profiles.add(profile.id.lower())
         for ki, cid in enumerate(profile.components):
             if cid.lower() not in seen_components:
                 add(("profiles", pi, "components", ki), f"unknown component '{cid}' in profile '{profile.id}'")
         if len({c.lower() for c in profile.components}) != len(profile.components):
             add(("profiles", pi, "components"), f"profile '{profile.id}' lists a component twice")
     return problems
+
+
+def _repeated(names: list[str]) -> list[int]:
+    """Positions of names (case-insensitive) that already occurred earlier in the list."""
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(names):
+        if name.lower() in seen:
+            out.append(i)
+        seen.add(name.lower())
+    return out
 
 
 def check_rubric_text(text: str, source: str = "<rubric>") -> tuple[Rubric | None, list[Problem]]:

@@ -46,6 +46,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3, help="timed passes over all documents, median reported")
+    parser.add_argument("--rubric", default="fft-style",
+                        help="also time the analysis with rubric alignment to this rubric ('' to skip)")
     args = parser.parse_args()
 
     settings = get_settings()
@@ -79,6 +81,16 @@ def main() -> None:
     print(f"bare spaCy parse : {bare_rate:8.1f} docs/s  (passes: {', '.join(f'{t:.2f}s' for t in bare_times)})")
     print(f"full fqa analysis: {full_rate:8.1f} docs/s  (passes: {', '.join(f'{t:.2f}s' for t in full_times)})")
     print(f"ratio (full time / bare time): {bare_rate / full_rate:.2f}x")
+    if args.rubric:
+        def aligned(batch):
+            analyze_many(batch, rubric=args.rubric)
+
+        aligned(texts[:args.batch])  # warm up (embeds the rubric's texts once)
+        aligned_times = timed_runs(aligned, texts, args.batch, args.repeats)
+        aligned_rate = len(texts) / statistics.median(aligned_times)
+        print(f"with alignment to {args.rubric}: {aligned_rate:8.1f} docs/s  "
+              f"(passes: {', '.join(f'{t:.2f}s' for t in aligned_times)}); "
+              f"adds {100 * (full_rate / aligned_rate - 1):.1f}% to the full analysis time")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"RSS after bare parse {rss_after_bare:.0f} MB; peak RSS of the process {peak:.0f} MB")
 

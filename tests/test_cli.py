@@ -68,3 +68,40 @@ def test_real_process_end_to_end():
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["sentences"][0]["recommendation"] is True
     assert "Next time" not in proc.stderr  # feedback text never goes to the log stream
+
+
+def test_analyze_with_rubric_and_ratings():
+    result = runner.invoke(app, ["analyze", str(SAMPLES / "glows-grows-grade8-science.txt"), "--rubric", "fft-style",
+                                 "--profile", "core-8", "--rating", "3b=4", "--rating", "3c=Effective", "--json"])
+    assert result.exit_code == 0, result.output
+    alignment = json.loads(result.stdout)["scores"]["alignment"]
+    assert [c["component"] for c in alignment["rating_checks"]] == ["3b", "3c"]
+    report = runner.invoke(app, ["analyze", str(SAMPLES / "glows-grows-grade8-science.txt"), "--rubric", "fft-style",
+                                 "--rating", "3b=4"])
+    assert "Alignment to fft-style" in report.stdout and "readiness" in report.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rating", "3b"], "not COMPONENT=LEVEL"),
+    (["--rating", "3b=2"], "need a rubric"),
+    (["--rubric", "fft-style", "--rating", "3b=2", "--rating", "3b=3"], "twice"),
+    (["--rubric", "nope"], "unknown rubric"),
+])
+def test_analyze_rubric_errors(args, message):
+    result = runner.invoke(app, ["analyze", "-", *args], input="At 9:05 you modeled problem 2.")
+    assert result.exit_code == 1 and message in result.stderr, result.output
+
+
+def test_rubrics_commands(tmp_path):
+    listed = runner.invoke(app, ["rubrics", "list", "--json"])
+    assert listed.exit_code == 0 and {r["id"] for r in json.loads(listed.stdout)} >= {"fft-style", "state-style"}
+    shown = runner.invoke(app, ["rubrics", "show", "state-style", "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["id"] == "state-style"
+    good = runner.invoke(app, ["rubrics", "validate", str(SAMPLES.parent / "rubrics")])
+    assert good.exit_code == 0 and good.stdout.count("ok ") == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nname: X\nversion: '1'\nlevels: []\ndomains: []\n")
+    result = runner.invoke(app, ["rubrics", "validate", str(bad)])
+    assert result.exit_code == 1 and "line 4" in result.stderr and "levels" in result.stderr
+    missing = runner.invoke(app, ["rubrics", "show", "nope"])
+    assert missing.exit_code == 1 and "unknown rubric" in missing.stderr

@@ -117,6 +117,43 @@ def test_markup_and_foreign_text_warn():
     assert "not_english" in [w.code.value for w in foreign.warnings]
 
 
-def test_rubric_is_refused_until_alignment_exists():
-    with pytest.raises(FqaError, match="rubric"):
-        analyze("Nice.", rubric="fft")
+def test_rubric_alignment_sets_components_and_checks_ratings():
+    text = ("3b Questioning:\nAt 9:14 you asked, \"Why does ice float?\" and only 2 of 22 students answered; "
+            "most questions were yes/no.\n"
+            "Thanks for having me in today!")
+    result = analyze(text, rubric="fft-style", ratings={"3b": 4, "2d": "Ineffective"}, profile="core-8")
+    about = result.sentences[1]
+    assert about.component == "3b" and about.components[0].id == "3b" and about.components[0].matched
+    assert len(about.components) == 3 and result.sentences[2].component is None
+    a = result.scores.alignment
+    assert a.rubric == "fft-style" and a.method == "trained" and a.focus_components == ["2d", "3b"]
+    checks = {c.component: c for c in a.rating_checks}
+    assert checks["2d"].status == "not_addressed" and checks["3b"].evidence_sentences == [1]
+    assert checks["3b"].supported_level is not None and checks["3b"].rating == 4
+    assert result.to_dict()["scores"]["alignment"]["rating_checks"][0]["component"] == "2d"
+
+
+def test_zero_shot_alignment_for_another_rubric():
+    result = analyze("At 10:02 the objective was posted and you read it aloud; students restated it to a "
+                     "partner.", rubric="state-style")
+    assert result.scores.alignment.method == "similarity"
+    assert result.sentences[0].components[0].id.startswith(("in-", "pl-", "en-", "pr-"))
+
+
+def test_without_rubric_no_alignment_but_readiness():
+    result = analyze(SAMPLE)
+    assert result.scores.alignment is None and all(s.component is None for s in result.sentences)
+    assert result.scores.readiness.total == 5
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"rubric": "no-such"}, "unknown rubric 'no-such'"),
+    ({"rubric": "fft-style", "ratings": {"9z": 2}}, "no component '9z'"),
+    ({"rubric": "fft-style", "ratings": {"3b": 9}}, "rating '9' for component 3b"),
+    ({"rubric": "fft-style", "ratings": {"4a": 2}, "profile": "core-8"}, "not in profile"),
+    ({"ratings": {"3b": 2}}, "need a rubric"),
+    ({"rubric": "fft-style", "profile": "nope"}, "no profile 'nope'"),
+])
+def test_rubric_errors_are_clear(kwargs, message):
+    with pytest.raises(FqaError, match=message):
+        analyze("At 9:05 you modeled problem 2.", **kwargs)

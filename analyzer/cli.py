@@ -110,6 +110,39 @@ def train(
             out.print(f"  {label:15s} C={info['C']:<5} dev F1 {figure:.3f}")
 
 
+@app.command()
+def compare(
+    source: Annotated[Path, typer.Argument(help="calibration records: .json, .jsonl, .csv or .tsv (long or wide)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    html: Annotated[Path | None, typer.Option(help="also write the self-contained HTML report here")] = None,
+    rubric: Annotated[str | None, typer.Option(help="rubric for every record (otherwise each record names it)")] = None,
+    encoding: Annotated[str, typer.Option(help="encoding of the input file")] = "utf-8",
+) -> None:
+    """Compare evaluators who observed the same lessons: ratings, evidence, discussion points, agreement."""
+    from .compare import compare as run_compare
+    from .compare_input import read_records
+
+    try:
+        report = run_compare(read_records(source, encoding, rubric), rubric=rubric)
+    except FqaError as exc:
+        raise _fail(exc) from None
+    if html is not None:
+        from .calibration_html import render_calibration_html
+
+        try:
+            html.write_text(render_calibration_html(report), encoding="utf-8")
+        except OSError as exc:
+            err.print(f"[bold red]error[/]: cannot write {html}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_INPUT_ERROR) from None
+        err.print(f"wrote {html}")
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    from .report import render_calibration
+
+    render_calibration(report, out)
+
+
 rubrics_app = typer.Typer(help="List, show and validate rubrics.", no_args_is_help=True)
 app.add_typer(rubrics_app, name="rubrics")
 

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         0.26, ge=-1, le=1,
         description="zero-shot alignment: below this similarity to every component a sentence is about none",
     )
+    evidence_match_similarity: float = Field(
+        0.6, ge=-1, le=1, description="compare: cosine similarity at which two evaluators' evidence says the same thing"
+    )
+    evidence_component_score: float = Field(
+        0.3, ge=0, le=1, description="compare: a runner-up component score that still files evidence under it"
+    )
+    min_shared_units: int = Field(10, ge=2, description="compare: shared ratings a pairwise kappa needs")
+    discussion_spread: int = Field(2, ge=1, description="compare: rating gap (levels) that makes a discussion point")
     support_window: int = Field(1, ge=0, le=5, description="neighbouring sentences searched for supporting evidence")
     step_window: int = Field(2, ge=0, le=5, description="neighbouring sentences searched for evidence behind a next step")
     weights: OverallWeights = OverallWeights()

@@ -112,6 +112,63 @@ def alignment_table(result: FeedbackAnalysis) -> Group:
     return Group(head, table)
 
 
+def _deviation_style(deviation: float | None) -> str:
+    if deviation is None:
+        return "dim"
+    return ("green", "yellow", "dark_orange", "bold red")[min(int(round(abs(deviation))), 3)]
+
+
+def render_calibration(report, console: Console) -> None:
+    """Terminal view of a CalibrationReport: rating grid per observation, discussion points, agreement."""
+    for o in report.observations:
+        grid = Table(title=f"Observation {o.observation_id}: ratings (colour = distance from the "
+                           f"{o.components[0].reference_kind if o.components else 'reference'})", header_style="bold")
+        grid.add_column("evaluator")
+        for c in o.components:
+            grid.add_column(c.component, justify="center")
+        grid.add_column("overall", justify="right")
+        overall = {s.evaluator: s.overall for s in o.scores}
+        for e in o.evaluators:
+            cells = []
+            for c in o.components:
+                v = c.ratings.get(e)
+                cells.append(Text("-" if v is None else str(v), style=_deviation_style(c.deviations.get(e))))
+            grid.add_row(e, *cells, f"{overall[e]:.0f}")
+        grid.add_row(Text("reference", style="bold"),
+                     *[f"{c.reference:g}" if c.reference is not None else "-" for c in o.components], "")
+        console.print(grid)
+        for p in o.discussion_points:
+            console.print(Text(f"  {p.component} {p.name}: {'; '.join(p.reasons)}", style="bold magenta"))
+            for e, items in p.evidence.items():
+                console.print(Text(f"    {e} ({p.ratings.get(e) if p.ratings.get(e) is not None else 'not rated'}): "
+                                   + (" | ".join(items) if items else "no evidence cited"), style="dim"))
+            console.print(Text(f"    ? {p.question}", style="cyan"))
+    a = report.agreement
+    stats = Table(title="Agreement across observations", header_style="bold")
+    for col in ("statistic", "value", "units", "reading"):
+        stats.add_column(col)
+
+    def row(name, s):
+        value = f"{s.value:.3f}" if s.value is not None else s.status.replace("_", " ")
+        stats.add_row(name, value, str(s.units), s.reading if s.value is not None else (s.reason or ""))
+
+    row("Krippendorff's alpha (ordinal)", a.alpha)
+    row("Fleiss' kappa", a.fleiss_kappa)
+    for c, s in a.alpha_by_component.items():
+        row(f"alpha {c}", s)
+    for p in a.pairwise_kappa:
+        row(f"kappa {p.evaluators[0]} / {p.evaluators[1]}", p.kappa)
+    console.print(stats)
+    sev = Table(title="Severity / leniency (rating - anchor or consensus)", header_style="bold")
+    for col in ("evaluator", "mean", "95% interval", "n", "vs anchor", "reading"):
+        sev.add_column(col)
+    for s in a.severity:
+        sev.add_row(s.evaluator, "-" if s.mean_deviation is None else f"{s.mean_deviation:+.2f}",
+                    "-" if s.ci_low is None else f"{s.ci_low:+.2f} to {s.ci_high:+.2f}", str(s.n),
+                    str(s.against_anchor), s.lean)
+    console.print(sev)
+
+
 def render_rubric_list(rows: list[dict], console: Console) -> None:
     table = Table(title="Rubrics", header_style="bold")
     for col in ("id", "name", "version", "components", "levels", "profiles", "file"):

@@ -1,4 +1,4 @@
-# Quick start:  make demo   (set up, then analyse the bundled samples)
+# Quick start:  make demo   (set up, analyse the bundled samples, compare the bundled calibration set)
 #               make test   (set up, then run the whole test suite)
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/fqa analyze corpora/samples/*.txt
+	$(BIN)/fqa analyze corpora/samples/*.txt --rubric fft-style
+	mkdir -p out
+	$(BIN)/fqa compare corpora/samples/calibration.jsonl --html out/calibration-report.html
 
 test: setup
 	$(BIN)/pytest -q

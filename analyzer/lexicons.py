@@ -9,7 +9,8 @@ from pathlib import Path
 from .config import get_settings
 from .errors import ModelNotFoundError
 
-LEXICON_NAMES = ("evaluative", "interpretive", "rating", "suggestion", "negative", "support")
+CUE_LEXICONS = ("evaluative", "interpretive", "rating", "suggestion")  # feed the classifiers' cues
+LEXICON_NAMES = (*CUE_LEXICONS, "negative", "support")  # the last two only feed the readiness checklist
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,9 @@ def read_lexicon(path: Path) -> frozenset[str]:
 
 
 def lexicon_files() -> list[Path]:
-    """The files `get_lexicons` reads (from FQA_CORPORA_DIR), in a fixed order."""
+    """The lexicon files behind the classifiers' cues (from FQA_CORPORA_DIR), in a fixed order."""
     folder = get_settings().corpora_dir / "lexicons"
-    return [folder / f"{name}.txt" for name in LEXICON_NAMES]
+    return [folder / f"{name}.txt" for name in CUE_LEXICONS]
 
 
 @lru_cache(maxsize=1)

@@ -78,7 +78,8 @@ def test_to_dict_is_json_with_the_stable_shape(result):
                 "probabilities", "cues"):
         assert key in sentence
     assert sentence["component"] is None
-    assert set(data["scores"]) == {"evidence", "questions", "actionability", "overall"}
+    assert set(data["scores"]) == {"evidence", "questions", "actionability", "overall", "readiness", "alignment"}
+    assert data["scores"]["alignment"] is None and sentence["components"] == []
     assert FeedbackAnalysis.model_validate(data) == result
 
 

@@ -1,14 +1,16 @@
 """Mid-year conversation readiness: a checklist of what the feedback brings to the conversation.
 
 Items: strengths named with evidence, growth areas named with evidence, reflective (open) questions,
-next steps, and supports offered (a support-lexicon phrase in a next step, a question or a
-sentence that is not a report of the lesson). Each lists the sentences behind it, and says what to add when unmet.
+next steps, and supports offered (a support-lexicon phrase in a next step, a question, or the
+writer's own offer in the first person; reports of the lesson do not count). Each lists the sentences behind it, and says what to add when unmet.
 A strength is a judgment without a critical marker (or any statement under a "Strengths"/"Glows"
 heading); a growth area is a judgment with a critical marker (negative lexicon) or a statement under a
 "Growth"/"Areas to refine" heading. Either counts "with evidence" when its sentence is evidence or a
 neighbouring evidence sentence is on the same topic.
 """
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -17,6 +19,9 @@ from ..constants import QuestionType
 from ..lexicons import get_lexicons
 from ..result import Readiness, ReadinessItem, Sentence
 from .common import content_sentences, evidence_nearby
+
+
+FIRST_PERSON = re.compile(r"\b(?:i|i'll|i'd|i'm|we|we'll|let's|let us|me|my|our)\b", re.I)
 
 
 def _in_section(s: Sentence, name: str) -> bool:
@@ -41,8 +46,8 @@ def score_readiness(sentences: list[Sentence], similarity: np.ndarray, settings:
     questions = [s.index for s in sentences if s.question == QuestionType.open]
     steps = [s.index for s in content_sentences(sentences) if s.recommendation]
     supports = [s.index for s in content_sentences(sentences)
-                if (s.recommendation or s.question != QuestionType.none or not s.evidence)
-                and lex.support_phrases.search(s.text)]
+                if (s.recommendation or s.question != QuestionType.none or FIRST_PERSON.search(s.text))
+                and not (s.evidence and not s.recommendation) and lex.support_phrases.search(s.text)]
     items = [
         _item("strengths_with_evidence", "Strengths named, with evidence", strengths,
               "Name at least one strength and what you saw that shows it (a quote, a count, a concrete action)."),

@@ -253,6 +253,8 @@ def _observation(obs_id: str, records: list[RatingRecord], anchor: dict[str, int
                                      settings.evidence_match_similarity))
     scores = [_scores(r.evaluator_id, analyses[(obs_id, r.evaluator_id)]) for r in records]
     points = [p for c in components if (p := _discussion(c, rubric, settings.discussion_spread)) is not None]
+    spread = {c.component: c.spread or 0 for c in components}
+    points.sort(key=lambda p: (-spread[p.component], -len(p.reasons)))  # widest disagreement first
     return ObservationComparison(observation_id=obs_id, rubric=rubric.id, evaluators=evaluators,
                                  components=components, scores=scores, discussion_points=points)
 

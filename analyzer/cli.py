@@ -143,6 +143,22 @@ def compare(
     render_calibration(report, out)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface (default FQA_API_HOST or 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default FQA_API_PORT or 8000)")] = None,
+    workers: Annotated[int | None, typer.Option(help="processes, each loading the models once (FQA_API_WORKERS)")] = None,
+) -> None:
+    """Run the HTTP API and the draft self-check page (uvicorn)."""
+    import uvicorn
+
+    from api.settings import get_api_settings
+
+    settings = get_api_settings()
+    uvicorn.run("api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+                workers=workers or settings.workers, log_level="info", access_log=False)
+
+
 rubrics_app = typer.Typer(help="List, show and validate rubrics.", no_args_is_help=True)
 app.add_typer(rubrics_app, name="rubrics")
 

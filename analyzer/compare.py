@@ -125,7 +125,7 @@ class CalibrationReport(BaseModel):
         return self.model_dump(mode="json")
 
 
-def compare(records: Sequence[RatingRecord | dict], rubric: str | None = None) -> CalibrationReport:
+def compare(records: Sequence[RatingRecord | dict], rubric: str | Rubric | None = None) -> CalibrationReport:
     """Compare evaluators per observation and compute agreement across observations.
 
     Raises `CompareError` listing every problem (duplicate pairs, one evaluator, mixed rubrics,
@@ -180,7 +180,7 @@ def _error(problems: list[str]) -> CompareError:
                         f"{shown}{more}")
 
 
-def _validate(records: list[RatingRecord], rubric_override: str | None
+def _validate(records: list[RatingRecord], rubric_override: str | Rubric | None
               ) -> tuple[Rubric, dict[str, list[RatingRecord]], dict[str, dict[str, int]]]:
     if not records:
         raise CompareError("no records to compare; give at least two evaluators' records for an observation")
@@ -188,7 +188,10 @@ def _validate(records: list[RatingRecord], rubric_override: str | None
     groups: dict[str, list[RatingRecord]] = {}
     anchors: dict[str, dict[str, int]] = {}
     seen: set[tuple[str, str]] = set()
-    rubric_ids = {rubric_override} if rubric_override else {r.rubric for r in records}
+    if isinstance(rubric_override, Rubric):
+        rubric_ids = {rubric_override.id}
+    else:
+        rubric_ids = {rubric_override} if rubric_override is not None else {r.rubric for r in records}
     if len(rubric_ids) > 1:
         by_obs: dict[str, set[str]] = {}
         for r in records:
@@ -200,7 +203,7 @@ def _validate(records: list[RatingRecord], rubric_override: str | None
                         "time (filter the input, or pass --rubric)")
         raise _error(problems)
     try:
-        chosen = get_rubric(rubric_ids.pop())
+        chosen = rubric_override if isinstance(rubric_override, Rubric) else get_rubric(rubric_ids.pop())
     except RubricError as exc:
         raise CompareError(str(exc)) from None
     for r in records:

@@ -337,13 +337,20 @@ def get_rubric(path_or_id: str | Path | Rubric) -> Rubric:
         if not as_path.is_file():
             raise RubricError(f"rubric file not found: {as_path}")
         return _load_cached(as_path)
+    try:
+        return get_rubric_by_id(str(path_or_id))
+    except RubricError as exc:
+        raise RubricError(f"{exc} (or give the path of a rubric YAML file)") from None
+
+
+def get_rubric_by_id(rubric_id: str) -> Rubric:
+    """A rubric by id only (never a path): what a network caller may ask for."""
     rubrics = available_rubrics()
-    wanted = str(path_or_id).strip().lower()
+    wanted = rubric_id.strip().lower()
     for rid, (rubric, _) in rubrics.items():
         if rid.lower() == wanted:
             return rubric
-    raise RubricError(f"unknown rubric '{path_or_id}'; available: {', '.join(sorted(rubrics)) or 'none'} "
-                      "(or give the path of a rubric YAML file)")
+    raise RubricError(f"unknown rubric '{rubric_id}'; available: {', '.join(sorted(rubrics)) or 'none'}")
 
 
 def resolve_ratings(rubric: Rubric, ratings: dict[str, int | str] | None,

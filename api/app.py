@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -128,7 +129,23 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     from prometheus_fastapi_instrumentator import Instrumentator
 
     Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
+    _install_page(app)
     return app
+
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _install_page(app: FastAPI) -> None:
+    """The draft self-check page at `/` (plain HTML, CSS and JavaScript; no build step, no CDN)."""
+    from fastapi.responses import FileResponse
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
 
 
 def _warm_up() -> None:

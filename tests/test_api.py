@@ -98,35 +98,13 @@ def test_cors_preflight(client):
     assert r.headers["access-control-allow-origin"] == "https://coach.example"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_real_server_over_loopback(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "FQA_API_KEYS": ""}
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("server did not become ready")
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/analyze", data=json.dumps({"text": TEXT}).encode(),
-                                     headers={"Content-Type": "application/json", "X-Request-ID": "test-123"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            assert r.status == 200 and r.headers["X-Request-ID"] == "test-123"
-            assert json.loads(r.read())["sentences"][0]["evidence"] is True
-    finally:
-        proc.terminate()
-        out, _ = proc.communicate(timeout=30)
-    assert '"request_id": "test-123"' in out and '"status": 200' in out
-    assert "ice float" not in out  # the log never holds feedback text
+def test_real_server_over_loopback(live_server):
+    base, log_path = live_server
+    req = urllib.request.Request(f"{base}/v1/analyze", data=json.dumps({"text": TEXT}).encode(),
+                                 headers={"Content-Type": "application/json", "X-Request-ID": "test-123"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 200 and r.headers["X-Request-ID"] == "test-123"
+        assert json.loads(r.read())["sentences"][0]["evidence"] is True
+    log = log_path.read_text()
+    assert '"request_id": "test-123"' in log and '"status": 200' in log
+    assert "ice float" not in log  # the log never holds feedback text

@@ -47,7 +47,7 @@ def problem_doc(description: str) -> dict[str, Any]:
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: problem_doc(text)
     for code, text in ((400, "malformed request"), (401, "missing or wrong API key"), (413, "too large"),
-                       (415, "not JSON"), (422, "invalid input"), (504, "took too long"))
+                       (415, "not JSON"), (422, "invalid input"), (503, "busy: retry later"), (504, "took too long"))
 }
 
 
@@ -247,17 +247,49 @@ def _rubric(rubric_id: str | None) -> Rubric | None:
     return None if rubric_id is None else get_rubric_by_id(rubric_id)
 
 
-async def _off_loop(settings: ApiSettings, fn: Callable, *args, **kwargs):
-    try:
-        return await asyncio.wait_for(run_in_threadpool(fn, *args, **kwargs), timeout=settings.timeout_seconds)
-    except TimeoutError:
-        raise ApiProblem(504, "Took too long", f"the analysis took over {settings.timeout_seconds:g} s; send shorter "
-                         "text or fewer items (limit: FQA_API_TIMEOUT_SECONDS)", "timeout") from None
+class Slots:
+    """At most `concurrency` analyses at once (CPU-bound work gains nothing from more), at most
+    `max_queue` requests waiting; beyond that a 503 asks the client to retry."""
+
+    def __init__(self, settings: ApiSettings):
+        self.semaphore = asyncio.Semaphore(settings.concurrency)
+        self.capacity = settings.concurrency + settings.max_queue
+        self.admitted = 0  # running + waiting; checked and changed with no await in between
+
+    async def run(self, settings: ApiSettings, fn: Callable, *args, **kwargs):
+        if self.admitted >= self.capacity:
+            raise ApiProblem(503, "Busy", f"{self.admitted} requests are already running or waiting; retry in a few "
+                             "seconds (limit: FQA_API_MAX_QUEUE)", "busy", headers={"Retry-After": "2"})
+        self.admitted += 1
+        start = time.perf_counter()
+        try:
+            try:
+                await asyncio.wait_for(self.semaphore.acquire(), timeout=settings.timeout_seconds)
+            except TimeoutError:
+                raise _timeout(settings) from None
+            try:
+                left = settings.timeout_seconds - (time.perf_counter() - start)
+                return await asyncio.wait_for(run_in_threadpool(fn, *args, **kwargs), timeout=max(left, 0.001))
+            except TimeoutError:
+                raise _timeout(settings) from None
+            finally:
+                self.semaphore.release()
+        finally:
+            self.admitted -= 1
+
+
+def _timeout(settings: ApiSettings) -> ApiProblem:
+    return ApiProblem(504, "Took too long", f"no answer within {settings.timeout_seconds:g} s; send shorter text or "
+                      "fewer items, or retry when the service is less busy (limit: FQA_API_TIMEOUT_SECONDS)", "timeout")
 
 
 def _install_routes(app: FastAPI, settings: ApiSettings) -> None:
     auth = [Depends(_auth(settings))]
     post = [*auth, Depends(_json_body)]
+    slots = Slots(settings)
+
+    async def _off_loop(settings: ApiSettings, fn: Callable, *args, **kwargs):
+        return await slots.run(settings, fn, *args, **kwargs)
 
     @app.get("/healthz", response_model=Health, tags=["service"])
     async def healthz() -> Health:

@@ -22,6 +22,8 @@ class ApiSettings(BaseSettings):
     max_batch: int = Field(32, gt=0, description="most texts in one /v1/analyze/batch request")
     max_compare_records: int = Field(200, gt=0, description="most records in one /v1/compare request")
     timeout_seconds: float = Field(30.0, gt=0, description="time allowed per request before a 504")
+    concurrency: int = Field(1, ge=1, le=64, description="analyses run at once per process (each already uses the CPU cores)")
+    max_queue: int = Field(16, ge=0, description="requests waiting for an analysis slot before a 503")
 
     @field_validator("keys", "cors_origins", mode="before")
     @classmethod

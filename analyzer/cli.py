@@ -63,7 +63,7 @@ def analyze(
                                                      "alignment", envvar="FQA_RUBRIC")] = None,
     profile: Annotated[str | None, typer.Option(help="profile of the rubric (the components rated)")] = None,
     rating: Annotated[list[str] | None, typer.Option(help="a rating COMPONENT=LEVEL (value or label); repeat "
-                                                          "for each rated component")] = None,
+                                                          "for each rated component; applies to every file")] = None,
 ) -> None:
     """Analyse feedback text sentence by sentence and score it."""
     from .pipeline import analyze_many

@@ -80,7 +80,7 @@ def analyze_many(
 
 def _resolve_rubric(n: int, rubric, ratings, profile) -> tuple[Rubric | None, list[dict[str, int]]]:
     if rubric is None:
-        if ratings is not None and any(ratings) or profile is not None:
+        if (ratings is not None and any(ratings)) or profile is not None:
             raise RubricError("ratings and profiles need a rubric: pass rubric= (e.g. 'fft-style') as well")
         return None, [{}] * n
     chosen = get_rubric(rubric)

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from analyzer import FeedbackAnalysis, nlp
-from analyzer.compare import CalibrationReport, CompareError
+from analyzer.compare import CalibrationReport
 from analyzer.compare import compare as run_compare
 from analyzer.errors import FqaError, ModelNotFoundError, TextTooLongError
 from analyzer.pipeline import analyze_many

@@ -1,11 +1,6 @@
 """The HTTP API through FastAPI's TestClient, and once as a real `fqa serve` process over loopback
 (slow: the app loads the real models at start-up)."""
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest

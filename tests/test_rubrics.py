@@ -1,5 +1,4 @@
 """Rubric files: the shipped ones, every validation error with its line and key path, lookup, ratings."""
-from pathlib import Path
 
 import pytest
 

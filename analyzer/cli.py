@@ -159,6 +159,51 @@ def serve(
                 workers=workers or settings.workers, log_level="info", access_log=False)
 
 
+@app.command()
+def batch(
+    source: Annotated[Path, typer.Argument(help="district export: .csv, .tsv or .jsonl")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for results.jsonl, scores.csv, errors.jsonl, summary.json")],
+    rubric: Annotated[str | None, typer.Option(help="rubric id for rows without a rubric column")] = None,
+    id_column: Annotated[str | None, typer.Option(help="column with the record id")] = None,
+    text_column: Annotated[str | None, typer.Option(help="column with the feedback text")] = None,
+    evaluator_column: Annotated[str | None, typer.Option(help="column with the evaluator")] = None,
+    teacher_column: Annotated[str | None, typer.Option(help="column with the teacher")] = None,
+    school_column: Annotated[str | None, typer.Option(help="column with the school")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
+    resume: Annotated[bool, typer.Option(help="continue an interrupted run in --out")] = False,
+    encoding: Annotated[str, typer.Option(help="encoding of the input file")] = "utf-8",
+) -> None:
+    """Analyse every record of an export; bad rows go to errors.jsonl, good rows are all processed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .batch_runner import count_rows, run_batch
+
+    overrides = {k: v for k, v in (("record_id", id_column), ("text", text_column), ("evaluator", evaluator_column),
+                                   ("teacher", teacher_column), ("school", school_column)) if v}
+    total = count_rows(source, encoding) if source.exists() else None
+    columns = [TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+               TimeRemainingColumn()]
+    try:
+        with Progress(*columns, console=err, transient=False) as bar:
+            task = bar.add_task("batch", total=total, rate="")
+
+            def advance(n: int) -> None:
+                bar.advance(task, n)
+                speed = bar.tasks[0].speed
+                bar.update(task, rate=f"{speed:.1f} rec/s" if speed else "")
+
+            summary = run_batch(source, out_dir, rubric=rubric, overrides=overrides, encoding=encoding,
+                                workers=workers, resume=resume, progress=advance)
+    except FqaError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        err.print(f"interrupted: the outputs in {out_dir} are valid up to the last completed chunk; "
+                  "run again with --resume to continue")
+        raise typer.Exit(130) from None
+    out.print(f"{summary.records_in} records in = {summary.results} results + {summary.errors} errors "
+              f"(outputs in {out_dir})")
+
+
 rubrics_app = typer.Typer(help="List, show and validate rubrics.", no_args_is_help=True)
 app.add_typer(rubrics_app, name="rubrics")
 

@@ -1,0 +1,177 @@
+"""Batch review of district exports: the pure core (`process_batch`) over a table of records.
+
+`process_batch(records, columns)` takes a pandas DataFrame (one row per feedback record), validates
+each row (id, text, rubric, ratings), analyses the good ones in batched passes, and returns result
+rows and error rows. Every input row ends in exactly one of the two: records in = results + errors.
+Runners (the local `fqa batch`, later a distributed one) only read input, call this, and write.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .errors import FqaError
+from .pipeline import analyze_many
+from .rubrics import RubricError, available_rubrics, get_rubric_by_id, resolve_ratings
+from .textcheck import check_text
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "record_id": ("record_id", "id", "feedback_id", "row_id", "record"),
+    "text": ("text", "feedback", "feedback_text", "comments", "narrative", "notes"),
+    "observation_id": ("observation_id", "observation", "obs_id", "lesson_id"),
+    "evaluator": ("evaluator_id", "evaluator", "rater", "observer", "observer_id"),
+    "teacher": ("teacher_id", "teacher", "educator_id"),
+    "school": ("school", "school_name", "site", "campus"),
+    "date": ("date", "observation_date", "observed_on"),
+    "rubric": ("rubric", "rubric_id", "framework"),
+}
+REQUIRED = ("record_id", "text")
+
+
+class BatchInputError(FqaError, ValueError):
+    """The input table cannot be processed at all (e.g. required columns missing)."""
+
+    code = "bad_batch_input"
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which input column holds each field; `ratings` maps component id -> column (wide form)."""
+
+    fields: dict[str, str]
+    ratings: dict[str, str] = field(default_factory=dict)
+
+
+def _norm(name: str) -> str:
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def detect_columns(columns: list[str], overrides: dict[str, str] | None = None,
+                   rubric: str | None = None) -> ColumnMap:
+    """Map fields to columns by option, else by common names; ratings are columns named `rating_<id>`
+    or like a component of the rubric (of any known rubric when rows name their own).
+    Raises BatchInputError listing the columns found when a required field has no column."""
+    overrides = overrides or {}
+    found: dict[str, str] = {}
+    normalized = {_norm(c): c for c in columns}
+    for key, column in overrides.items():
+        if column not in columns:
+            raise BatchInputError(f"--{key.replace('_', '-')}-column '{column}' is not a column of the input; "
+                                  f"columns found: {', '.join(map(str, columns))}")
+        found[key] = column
+    for key, names in ALIASES.items():
+        if key not in found:
+            hit = next((normalized[n] for n in names if n in normalized), None)
+            if hit is not None and hit not in found.values():
+                found[key] = hit
+    missing = [k for k in REQUIRED if k not in found]
+    if missing:
+        raise BatchInputError(f"missing required column(s) for {', '.join(missing)} (name them with "
+                              f"--{missing[0].replace('_', '-')}-column); columns found: {', '.join(map(str, columns))}")
+    if rubric:
+        ids = {c.lower() for c in get_rubric_by_id(rubric).component_ids}
+    else:  # the rubric is named per row: any component id of a known rubric marks a rating column
+        ids = {c.lower() for r, _ in available_rubrics().values() for c in r.component_ids}
+    ratings = {}
+    for c in columns:
+        if c in found.values():
+            continue
+        name = _norm(c)
+        if name.startswith("rating_"):
+            ratings[str(c)[len("rating_"):].strip()] = c
+        elif name in ids:
+            ratings[str(c).strip()] = c
+    return ColumnMap(found, ratings)
+
+
+def _cell(value) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+def process_batch(records, columns: ColumnMap, default_rubric: str | None = None,
+                  seen_ids: set[str] | None = None, duplicate_rows: set[int] | None = None
+                  ) -> tuple[list[dict], list[dict]]:
+    """Analyse every valid row of `records` (a pandas DataFrame); return (results, errors) in input order.
+
+    `seen_ids` carries record ids across calls (chunks of one file) so duplicates are caught; it is
+    updated in place. `duplicate_rows` names rows a caller already knows repeat an earlier id (a
+    runner that splits a file among processes checks ids before dispatch). Each result: record id, row number, metadata, ratings, the analysis dict. Each
+    error: row number, record id (if any), reason.
+    """
+    seen = set() if seen_ids is None else seen_ids
+    pending: list[tuple[int, dict]] = []
+    outcome: dict[int, dict] = {}
+    errors: dict[int, dict] = {}
+    for position, (index, row) in enumerate(records.iterrows()):
+        row_number = int(row.get("__row__", index)) if "__row__" in records.columns else int(index)
+        rid = _cell(row[columns.fields["record_id"]])
+        meta = {k: _cell(row[c]) for k, c in columns.fields.items() if k not in ("record_id", "text")}
+
+        def fail(reason: str) -> None:
+            errors[position] = {"row": row_number, "record_id": rid, "reason": reason}
+
+        if rid is None:
+            fail("empty record id")
+            continue
+        rid = rid.strip()
+        if rid in seen or row_number in (duplicate_rows or ()):
+            fail(f"duplicate record id '{rid}' (an earlier row has it)")
+            continue
+        seen.add(rid)
+        text = _cell(row[columns.fields["text"]])
+        if text is None:
+            fail("empty feedback text")
+            continue
+        try:
+            check_text(text)
+        except FqaError as exc:
+            fail(str(exc))
+            continue
+        rubric_id = meta.get("rubric") or default_rubric
+        ratings_raw = {comp: v for comp, col in columns.ratings.items() if (v := _cell(row[col])) is not None}
+        try:
+            rubric = get_rubric_by_id(rubric_id.strip()) if rubric_id else None
+            if ratings_raw and rubric is None:
+                raise RubricError("ratings given but no rubric: add a rubric column or pass --rubric")
+            ratings = resolve_ratings(rubric, ratings_raw) if rubric is not None else {}
+        except RubricError as exc:
+            fail(str(exc))
+            continue
+        pending.append((position, {"record_id": rid, "row": row_number, "text": text, "rubric": rubric,
+                                   "ratings": ratings, "meta": meta}))
+    by_rubric: dict[str | None, list[tuple[int, dict]]] = {}
+    for position, item in pending:
+        by_rubric.setdefault(item["rubric"].id if item["rubric"] else None, []).append((position, item))
+    for group in by_rubric.values():
+        rubric = group[0][1]["rubric"]
+        analyses = analyze_many([item["text"] for _, item in group], rubric=rubric,
+                                ratings=[item["ratings"] for _, item in group] if rubric else None)
+        for (position, item), analysis in zip(group, analyses):
+            outcome[position] = {"record_id": item["record_id"], "row": item["row"], **item["meta"],
+                                 "rubric": rubric.id if rubric else None, "ratings": item["ratings"],
+                                 "analysis": analysis.to_dict()}
+    results = [outcome[p] for p in sorted(outcome)]
+    return results, [errors[p] for p in sorted(errors)]
+
+
+def score_row(result: dict) -> dict:
+    """The flat table row of one result: ids, metadata and every score."""
+    s = result["analysis"]["scores"]
+    a = s.get("alignment") or {}
+    return {
+        "record_id": result["record_id"], "observation_id": result.get("observation_id"),
+        "evaluator": result.get("evaluator"), "teacher": result.get("teacher"), "school": result.get("school"),
+        "date": result.get("date"), "rubric": result.get("rubric"),
+        "sentences": s["evidence"]["sentences"], "overall": s["overall"]["score"], "evidence": s["evidence"]["score"],
+        "evidence_share": s["evidence"]["evidence_share"], "judgments": s["evidence"]["judgments"],
+        "unsupported_judgments": s["evidence"]["unsupported_judgments"], "questions": s["questions"]["total"],
+        "open_questions": s["questions"]["open"], "closed_questions": s["questions"]["closed"],
+        "leading_questions": s["questions"]["leading"], "question_score": s["questions"]["score"],
+        "next_steps": s["actionability"]["next_steps"], "steps_tied_to_evidence": s["actionability"]["tied_to_evidence"],
+        "actionability": s["actionability"]["score"], "readiness_met": s["readiness"]["met"],
+        "alignment": a.get("score"), "components_addressed": a.get("components_addressed"),
+        "components_with_evidence": a.get("components_with_evidence"),
+    }

@@ -1,0 +1,124 @@
+"""`fqa batch` and `process_batch` (slow: real models): formats, bad rows, the counts invariant,
+deterministic output with workers, resume after a kill."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analyzer.batch import BatchInputError, detect_columns, process_batch
+from analyzer.batch_runner import run_batch
+
+GOOD = ["At 9:05 you modeled problem 2 on the document camera. Next time, ask a student to explain it.",
+        "Students were engaged: 20 of 22 were writing at 10:15. What did you notice about the back table?",
+        "Great rapport. Did you plan the exit ticket?"]
+HEADER = ["record_id", "feedback", "Evaluator", "school", "rubric", "3b", "rating_2d"]
+
+
+def rows(n: int) -> list[list[str]]:
+    out = []
+    for i in range(n):
+        out.append([f"r{i:04d}", GOOD[i % 3], f"E{i % 2}", "North", "fft-style", str(1 + i % 4), ""])
+    out[5][1] = ""                      # empty text
+    out[9][1] = "<div></div>"           # markup only
+    out[12][0] = out[3][0]              # duplicate id
+    out[15][5] = "7"                    # rating outside the rubric
+    out[18][4] = "unknown-rubric"       # unknown rubric
+    return out
+
+
+def write_csv(path: Path, data, delimiter=","):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        w.writerow(HEADER)
+        w.writerows(data)
+
+
+def test_required_columns_checked_before_any_work():
+    with pytest.raises(BatchInputError, match="missing required column.*text.*columns found: record_id, school"):
+        detect_columns(["record_id", "school"])
+    cols = detect_columns(HEADER, rubric="fft-style")
+    assert cols.fields["text"] == "feedback" and cols.fields["evaluator"] == "Evaluator"
+    assert cols.ratings == {"3b": "3b", "2d": "rating_2d"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl"])
+def test_each_format_keeps_the_invariant(tmp_path, suffix):
+    data = rows(24)
+    path = tmp_path / f"export{suffix}"
+    if suffix == ".jsonl":
+        path.write_text("".join(json.dumps(dict(zip(HEADER, r))) + "\n" for r in data), encoding="utf-8")
+    else:
+        write_csv(path, data, "\t" if suffix == ".tsv" else ",")
+    summary = run_batch(path, tmp_path / "out")
+    results = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    errors = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert summary.records_in == 24 == len(results) + len(errors)
+    reasons = {e["row"]: e["reason"] for e in errors}
+    assert set(reasons) == {6, 10, 13, 16, 19}
+    assert "empty feedback" in reasons[6] and "duplicate record id 'r0003'" in reasons[13]
+    assert "rating '7'" in reasons[16] and "unknown rubric 'unknown-rubric'" in reasons[19]
+    assert [r["row"] for r in results] == sorted(r["row"] for r in results)
+    assert results[0]["evaluator"] == "E0" and results[0]["ratings"] == {"3b": 1}
+    assert results[0]["analysis"]["scores"]["alignment"]["rubric"] == "fft-style"
+    table = pd.read_csv(tmp_path / "out" / "scores.csv")
+    assert len(table) == len(results) and "unsupported_judgments" in table.columns
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["invariant_holds"] is True
+
+
+@pytest.mark.slow
+def test_workers_give_identical_outputs(tmp_path):
+    path = tmp_path / "export.csv"
+    write_csv(path, rows(150))
+    run_batch(path, tmp_path / "one")
+    run_batch(path, tmp_path / "two", workers=2)
+    for name in ("results.jsonl", "errors.jsonl", "scores.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+@pytest.mark.slow
+def test_resume_after_a_kill_neither_loses_nor_duplicates(tmp_path):
+    path = tmp_path / "export.csv"
+    write_csv(path, rows(400))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "batch", str(path), "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "progress.json").exists():
+        time.sleep(0.2)
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = json.loads((out / "progress.json").read_text())["rows"]
+    assert 0 < done < 400, "the kill came too late to test resuming"
+    summary = run_batch(path, out, resume=True)
+    assert summary.resumed_from_row == done and summary.records_in == 400
+    results = [json.loads(x)["record_id"] for x in (out / "results.jsonl").read_text().splitlines()]
+    errors = [json.loads(x)["row"] for x in (out / "errors.jsonl").read_text().splitlines()]
+    assert len(results) == len(set(results)) and len(results) + len(errors) == 400
+    fresh = tmp_path / "fresh"
+    run_batch(path, fresh)
+    assert (fresh / "results.jsonl").read_bytes() == (out / "results.jsonl").read_bytes()
+
+
+def test_process_batch_alone_on_a_dataframe_without_models_for_bad_rows():
+    frame = pd.DataFrame([["a", ""], ["a", "   "], ["", "x"]], columns=["record_id", "text"])
+    results, errors = process_batch(frame, detect_columns(["record_id", "text"]))
+    assert results == [] and [e["reason"] for e in errors] == ["empty feedback text", "duplicate record id 'a' "
+                                                                "(an earlier row has it)", "empty record id"]
+
+
+def test_existing_run_needs_resume(tmp_path):
+    path = tmp_path / "export.csv"
+    write_csv(path, [])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "results.jsonl").write_text("")
+    with pytest.raises(BatchInputError, match="already holds a run"):
+        run_batch(path, tmp_path / "out")

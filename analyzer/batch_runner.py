@@ -94,21 +94,24 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
     columns = detect_columns(_header(path, encoding), overrides, rubric)
     out.mkdir(parents=True, exist_ok=True)
     state = _start(out, resume)
-    done_rows = state["rows"]
+    start_row = done_rows = state["rows"]
     files = {name: (out / name).open("a", encoding="utf-8", newline="") for name in OUTPUTS}
     scores = csv.DictWriter(files["scores.csv"], fieldnames=SCORE_FIELDS)
     if files["scores.csv"].tell() == 0:
         scores.writeheader()
-    seen: set[str] = set(state.get("ids", []))
+    seen: set[str] = set()  # record ids met so far (duplicates are errors); rebuilt from the input on resume
     results_n, errors_n = state["results"], state["errors"]
+    id_column = columns.fields["record_id"]
 
     def chunks():
         for chunk in _reader(path, encoding):
-            if chunk["__row__"].iloc[-1] <= done_rows:
+            finished = chunk[chunk["__row__"] <= start_row]
+            seen.update(str(x).strip() for x in finished[id_column])
+            chunk = chunk[chunk["__row__"] > start_row]
+            if chunk.empty:
                 continue
-            chunk = chunk[chunk["__row__"] > done_rows]
             duplicates = set()
-            for row, rid in zip(chunk["__row__"], chunk[columns.fields["record_id"]]):
+            for row, rid in zip(chunk["__row__"], chunk[id_column]):
                 key = str(rid).strip()
                 if key and key in seen:
                     duplicates.add(int(row))
@@ -138,7 +141,7 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
                 fh.flush()
                 os.fsync(fh.fileno())
             _save(out, {"rows": done_rows, "results": results_n, "errors": errors_n,
-                        "sizes": {n: (out / n).stat().st_size for n in OUTPUTS}, "ids": sorted(seen)})
+                        "sizes": {n: (out / n).stat().st_size for n in OUTPUTS}})
             if progress is not None:
                 progress(len(rows))
     finally:
@@ -153,7 +156,7 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
 
 def _start(out: Path, resume: bool) -> dict:
     """Fresh state, or the saved one with the outputs cut back to what it recorded."""
-    fresh = {"rows": 0, "results": 0, "errors": 0, "ids": []}
+    fresh = {"rows": 0, "results": 0, "errors": 0}
     saved = out / PROGRESS
     if not resume:
         existing = [n for n in (*OUTPUTS, PROGRESS) if (out / n).exists()]

@@ -21,6 +21,8 @@ demo: setup
 	$(BIN)/fqa analyze corpora/samples/*.txt --rubric fft-style
 	mkdir -p out
 	$(BIN)/fqa compare corpora/samples/calibration.jsonl --html out/calibration-report.html
+	rm -rf out/batch
+	$(BIN)/fqa batch corpora/samples/district-export.csv --out out/batch
 
 test: setup
 	$(BIN)/pytest -q

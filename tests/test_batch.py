@@ -122,3 +122,19 @@ def test_existing_run_needs_resume(tmp_path):
     (tmp_path / "out" / "results.jsonl").write_text("")
     with pytest.raises(BatchInputError, match="already holds a run"):
         run_batch(path, tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_cli_on_the_bundled_export(tmp_path):
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    sample = Path(__file__).resolve().parent.parent / "corpora" / "samples" / "district-export.csv"
+    result = CliRunner().invoke(app, ["batch", str(sample), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "150 records in = 142 results + 8 errors" in result.stdout
+    errors = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert {e["record_id"] for e in errors} >= {"B-0012", "B-0029", "B-0047", "B-0086", "B-0140"}
+    missing = CliRunner().invoke(app, ["batch", str(sample), "--out", str(tmp_path / "o2"), "--text-column", "nope"])
+    assert missing.exit_code == 1 and "columns found: record_id, observation_id" in missing.stderr

@@ -85,8 +85,11 @@ def detect_columns(columns: list[str], overrides: dict[str, str] | None = None,
 
 
 def _cell(value) -> str | None:
+    """A cell as text (None when empty); whole floats from spreadsheets read as integers ("3", not "3.0")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     text = str(value)
     return text if text.strip() else None
 

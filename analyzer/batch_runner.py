@@ -1,6 +1,6 @@
 """`fqa batch`: stream a district export through `process_batch` and write the outputs.
 
-Reads CSV, TSV or JSONL in chunks (bounded memory), optionally in worker processes (each loads the
+Reads CSV, TSV, JSONL, Excel (.xlsx, first sheet) or Parquet in chunks (bounded memory), optionally in worker processes (each loads the
 models once; chunks come back in input order, so output order is deterministic). After each chunk,
 results and errors are appended and flushed, then `progress.json` records how many rows are done and
 the byte sizes of the output files; `--resume` truncates the outputs to those sizes and continues,
@@ -18,6 +18,7 @@ from pathlib import Path
 from .batch import BatchInputError, ColumnMap, detect_columns, process_batch, score_row
 
 CHUNK_ROWS = 64
+SUPPORTED = (".csv", ".tsv", ".jsonl", ".xlsx", ".parquet")
 PROGRESS = "progress.json"
 OUTPUTS = ("results.jsonl", "errors.jsonl", "scores.csv")
 SCORE_FIELDS = list(score_row({"record_id": "", "analysis": {"scores": {
@@ -51,8 +52,14 @@ def _reader(path: Path, encoding: str) -> Iterator:
                              chunksize=CHUNK_ROWS, encoding=encoding, on_bad_lines="error")
     elif suffix == ".jsonl":
         chunks = pd.read_json(path, lines=True, dtype=False, chunksize=CHUNK_ROWS, encoding=encoding)
+    elif suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        chunks = (b.to_pandas() for b in pq.ParquetFile(path).iter_batches(batch_size=CHUNK_ROWS))
+    elif suffix == ".xlsx":
+        chunks = _excel_chunks(path)
     else:
-        raise BatchInputError(f"{path}: unknown file type '{suffix}'; use .csv, .tsv or .jsonl")
+        raise BatchInputError(f"{path}: unknown file type '{suffix}'; use .csv, .tsv, .jsonl, .xlsx or .parquet")
     start = 1
     for chunk in chunks:
         chunk = chunk.copy()
@@ -61,8 +68,48 @@ def _reader(path: Path, encoding: str) -> Iterator:
         yield chunk
 
 
+def _excel_chunks(path: Path) -> Iterator:
+    import openpyxl
+    import pandas as pd
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(h) if h is not None else "" for h in next(rows, ())]
+        block = []
+        for values in rows:
+            if all(v is None for v in values):
+                continue
+            block.append(list(values) + [None] * (len(header) - len(values)))
+            if len(block) == CHUNK_ROWS:
+                yield pd.DataFrame(block, columns=header)
+                block = []
+        if block:
+            yield pd.DataFrame(block, columns=header)
+    finally:
+        book.close()
+
+
 def _header(path: Path, encoding: str) -> list[str]:
     suffix = path.suffix.lower()
+    if suffix in (".parquet", ".xlsx"):
+        try:
+            if suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                return list(pq.ParquetFile(path).schema_arrow.names)
+            import openpyxl
+
+            book = openpyxl.load_workbook(path, read_only=True)
+            try:
+                first = next(book.worksheets[0].iter_rows(values_only=True, max_row=1), None)
+            finally:
+                book.close()
+        except Exception as exc:  # the readers raise many types for a damaged file
+            raise BatchInputError(f"{path}: cannot read it as {suffix[1:]} ({type(exc).__name__}); check the file") from None
+        if not first or all(v is None for v in first):
+            raise BatchInputError(f"{path}: the first sheet has no header row")
+        return [str(v) if v is not None else "" for v in first]
     try:
         with path.open(encoding=encoding, newline="") as fh:
             if suffix == ".jsonl":
@@ -91,6 +138,8 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
               encoding: str = "utf-8", workers: int = 1, resume: bool = False, progress=None) -> BatchSummary:
     if not path.exists():
         raise BatchInputError(f"input not found: {path}")
+    if path.suffix.lower() not in SUPPORTED:
+        raise BatchInputError(f"{path}: unknown file type '{path.suffix}'; use {', '.join(SUPPORTED)}")
     columns = detect_columns(_header(path, encoding), overrides, rubric)
     out.mkdir(parents=True, exist_ok=True)
     state = _start(out, resume)
@@ -182,6 +231,12 @@ def _save(out: Path, state: dict) -> None:
 def count_rows(path: Path, encoding: str) -> int | None:
     """Data rows in the file (for the progress bar's ETA); None if it cannot be counted cheaply."""
     suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    if suffix == ".xlsx":
+        return None
     try:
         with path.open(encoding=encoding, newline="") as fh:
             if suffix == ".jsonl":

@@ -49,12 +49,16 @@ def test_required_columns_checked_before_any_work():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl"])
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".xlsx", ".parquet"])
 def test_each_format_keeps_the_invariant(tmp_path, suffix):
     data = rows(24)
     path = tmp_path / f"export{suffix}"
     if suffix == ".jsonl":
         path.write_text("".join(json.dumps(dict(zip(HEADER, r))) + "\n" for r in data), encoding="utf-8")
+    elif suffix in (".xlsx", ".parquet"):
+        frame = pd.DataFrame(data, columns=HEADER)
+        frame["3b"] = pd.to_numeric(frame["3b"])  # spreadsheets hold numbers, not text
+        frame.to_excel(path, index=False) if suffix == ".xlsx" else frame.to_parquet(path, index=False)
     else:
         write_csv(path, data, "\t" if suffix == ".tsv" else ",")
     summary = run_batch(path, tmp_path / "out")
@@ -138,3 +142,17 @@ def test_cli_on_the_bundled_export(tmp_path):
     assert {e["record_id"] for e in errors} >= {"B-0012", "B-0029", "B-0047", "B-0086", "B-0140"}
     missing = CliRunner().invoke(app, ["batch", str(sample), "--out", str(tmp_path / "o2"), "--text-column", "nope"])
     assert missing.exit_code == 1 and "columns found: record_id, observation_id" in missing.stderr
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("x.xlsx", b"not a zip", "cannot read it as xlsx"),
+    ("x.parquet", b"PAR1garbage", "cannot read it as parquet"),
+    ("x.csv", b"", "the file is empty"),
+    ("x.csv", "record_id,feedback\nr1,caf\xe9\n".encode("latin-1"), "not utf-8"),
+    ("x.xml", b"<a/>", "unknown file type"),
+])
+def test_unreadable_inputs_are_clear(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(BatchInputError, match=message):
+        run_batch(path, tmp_path / "out")

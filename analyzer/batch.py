@@ -109,7 +109,7 @@ def process_batch(records, columns: ColumnMap, default_rubric: str | None = None
     outcome: dict[int, dict] = {}
     errors: dict[int, dict] = {}
     for position, (index, row) in enumerate(records.iterrows()):
-        row_number = int(row.get("__row__", index)) if "__row__" in records.columns else int(index)
+        row_number = int(row.get("__row__", index))
         rid = _cell(row[columns.fields["record_id"]])
         meta = {k: _cell(row[c]) for k, c in columns.fields.items() if k not in ("record_id", "text")}
 
@@ -160,8 +160,16 @@ def process_batch(records, columns: ColumnMap, default_rubric: str | None = None
     return results, [errors[p] for p in sorted(errors)]
 
 
+SCORE_COLUMNS = (
+    "record_id", "observation_id", "evaluator", "teacher", "school", "date", "rubric", "sentences", "overall",
+    "evidence", "evidence_share", "judgments", "unsupported_judgments", "questions", "open_questions",
+    "closed_questions", "leading_questions", "question_score", "next_steps", "steps_tied_to_evidence",
+    "actionability", "readiness_met", "alignment", "components_addressed", "components_with_evidence",
+)
+
+
 def score_row(result: dict) -> dict:
-    """The flat table row of one result: ids, metadata and every score."""
+    """The flat table row of one result (keys: SCORE_COLUMNS): ids, metadata and every score."""
     s = result["analysis"]["scores"]
     a = s.get("alignment") or {}
     return {

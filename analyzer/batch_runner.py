@@ -15,17 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .batch import BatchInputError, ColumnMap, detect_columns, process_batch, score_row
+from .batch import SCORE_COLUMNS, BatchInputError, detect_columns, process_batch, score_row
 
 CHUNK_ROWS = 64
 SUPPORTED = (".csv", ".tsv", ".jsonl", ".xlsx", ".parquet")
 PROGRESS = "progress.json"
 OUTPUTS = ("results.jsonl", "errors.jsonl", "scores.csv")
-SCORE_FIELDS = list(score_row({"record_id": "", "analysis": {"scores": {
-    "evidence": {k: 0 for k in ("sentences", "score", "evidence_share", "judgments", "unsupported_judgments")},
-    "overall": {"score": 0}, "questions": {k: 0 for k in ("total", "open", "closed", "leading", "score")},
-    "actionability": {k: 0 for k in ("next_steps", "tied_to_evidence", "score")}, "readiness": {"met": 0},
-}}}))
 
 
 @dataclass
@@ -145,7 +140,7 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
     state = _start(out, resume)
     start_row = done_rows = state["rows"]
     files = {name: (out / name).open("a", encoding="utf-8", newline="") for name in OUTPUTS}
-    scores = csv.DictWriter(files["scores.csv"], fieldnames=SCORE_FIELDS)
+    scores = csv.DictWriter(files["scores.csv"], fieldnames=SCORE_COLUMNS)
     if files["scores.csv"].tell() == 0:
         scores.writeheader()
     seen: set[str] = set()  # record ids met so far (duplicates are errors); rebuilt from the input on resume

@@ -251,10 +251,9 @@ def rubrics_show(
 @rubrics_app.command("validate")
 def rubrics_validate(paths: Annotated[list[Path], typer.Argument(help="rubric YAML files or folders")]) -> None:
     """Check rubric files; print every problem with file, line and key path (exit 1 if any)."""
-    from .rubrics import RUBRIC_SUFFIXES, load_rubric_file
+    from .rubrics import load_rubric_file, rubric_files
 
-    files = [f for p in paths for f in (sorted(x for x in p.iterdir() if x.suffix.lower() in RUBRIC_SUFFIXES)
-                                        if p.is_dir() else [p])]
+    files = [f for p in paths for f in (rubric_files(p) if p.is_dir() else [p])]
     if not files:
         err.print("[bold red]error[/]: no rubric files (.yaml, .yml) in " + ", ".join(map(str, paths)))
         raise typer.Exit(EXIT_INPUT_ERROR)

@@ -18,13 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from . import nlp
 from .agreement import AgreementStats, Rating, agreement_stats
 from .config import get_settings
-from .errors import FqaError
+from .errors import FqaError, problem_list
 from .pipeline import analyze_many
 from .result import FeedbackAnalysis
 from .rubrics import Rubric, RubricError, get_rubric, resolve_ratings
 
 ANCHOR_EVALUATOR = "anchor"
-MAX_PROBLEMS_SHOWN = 20
 
 
 class CompareError(FqaError, ValueError):
@@ -173,10 +172,7 @@ def _parse(records: Sequence[RatingRecord | dict]) -> list[RatingRecord]:
 
 
 def _error(problems: list[str]) -> CompareError:
-    shown = "\n  ".join(problems[:MAX_PROBLEMS_SHOWN])
-    more = f"\n  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more" if len(problems) > MAX_PROBLEMS_SHOWN else ""
-    return CompareError(f"{len(problems)} problem{'s' * (len(problems) != 1)} in the calibration records:\n  "
-                        f"{shown}{more}")
+    return CompareError(problem_list("in the calibration records", problems))
 
 
 def _validate(records: list[RatingRecord], rubric_override: str | Rubric | None

@@ -8,6 +8,16 @@ class FqaError(Exception):
     code = "fqa_error"
 
 
+MAX_PROBLEMS_SHOWN = 20
+
+
+def problem_list(what: str, problems: list[str]) -> str:
+    """"N problem(s) <what>:" and the problems one per line (the first 20, then how many more)."""
+    shown = "\n  ".join(problems[:MAX_PROBLEMS_SHOWN])
+    more = f"\n  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more" if len(problems) > MAX_PROBLEMS_SHOWN else ""
+    return f"{len(problems)} problem{'s' * (len(problems) != 1)} {what}:\n  {shown}{more}"
+
+
 class InputError(FqaError, ValueError):
     """The feedback text (or a file holding it) cannot be analysed as given."""
 

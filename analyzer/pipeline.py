@@ -104,7 +104,8 @@ def _with_components(sentences: list[Sentence], part: ComponentScores, index: Ru
 
 
 def _slice(p: Predictions, rows: slice) -> Predictions:
-    return Predictions({k: v[rows] for k, v in p.boolean.items()}, p.question[rows])
+    return Predictions({k: v[rows] for k, v in p.boolean.items()}, p.question[rows], p.component[rows],
+                       p.component_classes)
 
 
 def _sentences(

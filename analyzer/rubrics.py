@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .config import get_settings
-from .errors import FqaError
+from .errors import FqaError, problem_list
 
 RUBRIC_SUFFIXES = (".yaml", ".yml")
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)]
@@ -279,9 +279,7 @@ def load_rubric_file(path: Path) -> Rubric:
                           "save the rubric as UTF-8") from None
     rubric, problems = check_rubric_text(text, str(path))
     if problems:
-        shown = "\n  ".join(p.render(str(path)) for p in problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise RubricError(f"invalid rubric ({len(problems)} problem{'s' * (len(problems) != 1)}):\n  {shown}{more}")
+        raise RubricError(problem_list("in the rubric", [p.render(str(path)) for p in problems]))
     return rubric
 
 
@@ -294,7 +292,7 @@ def rubric_sources() -> list[Path]:
     return [settings.corpora_dir / "rubrics", *extra]
 
 
-def _rubric_files(source: Path) -> list[Path]:
+def rubric_files(source: Path) -> list[Path]:
     if source.is_file():
         return [source]
     if source.is_dir():
@@ -319,7 +317,7 @@ def available_rubrics() -> dict[str, tuple[Rubric, Path]]:
     for source in rubric_sources():
         if not source.exists() and source != rubric_sources()[0]:
             raise RubricError(f"FQA_RUBRIC_PATH names {source}, which does not exist")
-        for path in _rubric_files(source):
+        for path in rubric_files(source):
             rubric = _load_cached(path)
             if rubric.id in found:
                 raise RubricError(f"rubric id '{rubric.id}' is defined twice: {found[rubric.id][1]} and {path}; "

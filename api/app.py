@@ -252,11 +252,13 @@ class Slots:
     `max_queue` requests waiting; beyond that a 503 asks the client to retry."""
 
     def __init__(self, settings: ApiSettings):
+        self.settings = settings
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.capacity = settings.concurrency + settings.max_queue
         self.admitted = 0  # running + waiting; checked and changed with no await in between
 
-    async def run(self, settings: ApiSettings, fn: Callable, *args, **kwargs):
+    async def run(self, fn: Callable, *args, **kwargs):
+        settings = self.settings
         if self.admitted >= self.capacity:
             raise ApiProblem(503, "Busy", f"{self.admitted} requests are already running or waiting; retry in a few "
                              "seconds (limit: FQA_API_MAX_QUEUE)", "busy", headers={"Retry-After": "2"})
@@ -288,9 +290,6 @@ def _install_routes(app: FastAPI, settings: ApiSettings) -> None:
     post = [*auth, Depends(_json_body)]
     slots = Slots(settings)
 
-    async def _off_loop(settings: ApiSettings, fn: Callable, *args, **kwargs):
-        return await slots.run(settings, fn, *args, **kwargs)
-
     @app.get("/healthz", response_model=Health, tags=["service"])
     async def healthz() -> Health:
         """The process is up."""
@@ -308,7 +307,7 @@ def _install_routes(app: FastAPI, settings: ApiSettings) -> None:
     async def analyze(body: AnalyzeRequest) -> FeedbackAnalysis:
         """Analyse one feedback text (optionally aligned to a rubric, with ratings)."""
         rubric = _rubric(body.rubric)
-        results = await _off_loop(settings, analyze_many, [body.text], rubric=rubric, profile=body.profile,
+        results = await slots.run(analyze_many, [body.text], rubric=rubric, profile=body.profile,
                                   ratings=None if body.ratings is None else [body.ratings])
         return results[0]
 
@@ -321,7 +320,7 @@ def _install_routes(app: FastAPI, settings: ApiSettings) -> None:
                              "per request (limit: FQA_API_MAX_BATCH)", "batch_too_large")
         rubric = _rubric(body.rubric)
         ratings = [i.ratings for i in body.items] if any(i.ratings for i in body.items) else None
-        results = await _off_loop(settings, analyze_many, [i.text for i in body.items], rubric=rubric,
+        results = await slots.run(analyze_many, [i.text for i in body.items], rubric=rubric,
                                   profile=body.profile, ratings=ratings)
         return BatchResponse(results=results)
 
@@ -334,7 +333,7 @@ def _install_routes(app: FastAPI, settings: ApiSettings) -> None:
                              f"{settings.max_compare_records} (limit: FQA_API_MAX_COMPARE_RECORDS)", "too_many_records")
         ids = {body.rubric} if body.rubric else {r.rubric for r in body.records}
         rubric = _rubric(ids.pop()) if len(ids) == 1 else None  # several: compare names the mix
-        return await _off_loop(settings, run_compare, body.records, rubric=rubric)
+        return await slots.run(run_compare, body.records, rubric=rubric)
 
     @app.get("/v1/rubrics", response_model=list[RubricSummary], dependencies=auth, tags=["rubrics"])
     async def rubrics() -> list[RubricSummary]:

@@ -18,7 +18,7 @@ def test_busy_beyond_the_queue_and_order_kept():
     slots = Slots(settings)
 
     async def scenario():
-        results = await asyncio.gather(*(slots.run(settings, time.sleep, 0.2) for _ in range(3)),
+        results = await asyncio.gather(*(slots.run(time.sleep, 0.2) for _ in range(3)),
                                        return_exceptions=True)
         return results
 
@@ -31,5 +31,5 @@ def test_busy_beyond_the_queue_and_order_kept():
 def test_time_limit_gives_504():
     settings = ApiSettings(concurrency=1, max_queue=4, timeout_seconds=0.1)
     with pytest.raises(ApiProblem) as exc:
-        run(Slots(settings).run(settings, time.sleep, 0.5))
+        run(Slots(settings).run(time.sleep, 0.5))
     assert exc.value.status == 504 and "FQA_API_TIMEOUT_SECONDS" in exc.value.detail

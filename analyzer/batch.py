@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .errors import FqaError
 from .pipeline import analyze_many
+from .redact import Redactor
 from .rubrics import RubricError, available_rubrics, get_rubric_by_id, resolve_ratings
 from .textcheck import check_text
 
@@ -24,6 +25,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "school": ("school", "school_name", "site", "campus"),
     "date": ("date", "observation_date", "observed_on"),
     "rubric": ("rubric", "rubric_id", "framework"),
+    "component": ("component", "component_id", "indicator", "criterion"),
+    "rating": ("rating", "level", "rating_value", "performance_level"),
 }
 REQUIRED = ("record_id", "text")
 
@@ -40,6 +43,12 @@ class ColumnMap:
 
     fields: dict[str, str]
     ratings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def long_form(self) -> bool:
+        """Ratings in long rows: one row per (record, component) with `component` and `rating` columns; the
+        rows of one record are consecutive and repeat (or leave empty) its text and metadata."""
+        return "component" in self.fields and "rating" in self.fields
 
 
 def _norm(name: str) -> str:
@@ -64,6 +73,9 @@ def detect_columns(columns: list[str], overrides: dict[str, str] | None = None,
             hit = next((normalized[n] for n in names if n in normalized), None)
             if hit is not None and hit not in found.values():
                 found[key] = hit
+    if ("component" in found) != ("rating" in found):  # half a long form is not one: leave the column alone
+        found.pop("component", None)
+        found.pop("rating", None)
     missing = [k for k in REQUIRED if k not in found]
     if missing:
         raise BatchInputError(f"missing required column(s) for {', '.join(missing)} (name them with "
@@ -84,7 +96,7 @@ def detect_columns(columns: list[str], overrides: dict[str, str] | None = None,
     return ColumnMap(found, ratings)
 
 
-def _cell(value) -> str | None:
+def cell_text(value) -> str | None:
     """A cell as text (None when empty); whole floats from spreadsheets read as integers ("3", not "3.0")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -94,57 +106,131 @@ def _cell(value) -> str | None:
     return text if text.strip() else None
 
 
+@dataclass(frozen=True)
+class LongGroup:
+    """The consecutive rows of one record in long form: their row numbers, ratings, and what is wrong."""
+
+    rows: list[int]
+    ratings: dict[str, str]
+    problem: str | None
+
+
+def record_keys(records, columns: ColumnMap) -> list[str]:
+    return [(cell_text(v) or "").strip() for v in records[columns.fields["record_id"]]]
+
+
+def long_groups(records, columns: ColumnMap) -> dict[int, LongGroup]:
+    """Long form: position of each record's first row -> its group (rows with an empty id stand alone)."""
+    keys = record_keys(records, columns)
+    numbers = [int(x) for x in records["__row__"]] if "__row__" in records else list(range(1, len(records) + 1))
+    groups: dict[int, LongGroup] = {}
+    start = 0
+    for i in range(1, len(keys) + 1):
+        if i < len(keys) and keys[i] and keys[i] == keys[start]:
+            continue
+        rows = range(start, i)
+        ratings: dict[str, str] = {}
+        problems = []
+        texts = {t for r in rows if (t := cell_text(records.iloc[r][columns.fields["text"]]))}
+        if len(texts) > 1:
+            problems.append(f"the {len(rows)} rows of record '{keys[start]}' give different feedback texts; repeat "
+                            "the same text on each row or leave it empty after the first")
+        for r in rows:
+            component = cell_text(records.iloc[r][columns.fields["component"]])
+            value = cell_text(records.iloc[r][columns.fields["rating"]])
+            if value is None:
+                continue  # a component listed without a rating is not rated
+            if component is None:
+                problems.append(f"row {numbers[r]} has a rating but no component")
+            elif component.strip() in ratings and ratings[component.strip()] != value:
+                problems.append(f"component {component.strip()} is rated twice ({ratings[component.strip()]}, {value})")
+            else:
+                ratings[component.strip()] = value
+        groups[start] = LongGroup([numbers[r] for r in rows], ratings, "; ".join(problems) or None)
+        start = i
+    return groups
+
+
+def count_records(records, columns: ColumnMap) -> int:
+    """Records in a table: rows, or in long form groups of consecutive rows with one record id."""
+    return len(long_groups(records, columns)) if columns.long_form else len(records)
+
+
 def process_batch(records, columns: ColumnMap, default_rubric: str | None = None,
-                  seen_ids: set[str] | None = None, duplicate_rows: set[int] | None = None
-                  ) -> tuple[list[dict], list[dict]]:
+                  seen_ids: set[str] | None = None, duplicate_rows: set[int] | None = None,
+                  redactor: Redactor | None = None) -> tuple[list[dict], list[dict]]:
     """Analyse every valid row of `records` (a pandas DataFrame); return (results, errors) in input order.
 
     `seen_ids` carries record ids across calls (chunks of one file) so duplicates are caught; it is
     updated in place. `duplicate_rows` names rows a caller already knows repeat an earlier id (a
-    runner that splits a file among processes checks ids before dispatch). Each result: record id, row number, metadata, ratings, the analysis dict. Each
-    error: row number, record id (if any), reason.
+    runner that splits a file among processes checks ids before dispatch). Each result: record id, row number,
+    metadata, ratings, the analysis dict. Each error: row number, record id (if any), kind (a stable code such as
+    empty_text, duplicate_record_id, bad_rating) and reason (what is wrong and what to fix).
     """
     seen = set() if seen_ids is None else seen_ids
     pending: list[tuple[int, dict]] = []
     outcome: dict[int, dict] = {}
     errors: dict[int, dict] = {}
+    groups = long_groups(records, columns) if columns.long_form else None
     for position, (index, row) in enumerate(records.iterrows()):
         row_number = int(row.get("__row__", index))
-        rid = _cell(row[columns.fields["record_id"]])
-        meta = {k: _cell(row[c]) for k, c in columns.fields.items() if k not in ("record_id", "text")}
+        rid = cell_text(row[columns.fields["record_id"]])
+        meta = {k: cell_text(row[c]) for k, c in columns.fields.items()
+                if k not in ("record_id", "text", "component", "rating")}
+        if groups is not None:
+            if position not in groups:
+                continue  # a later row of a record (long form): its rating is read with the record's first row
+            group = groups[position]
+            row_number = group.rows[0]
 
-        def fail(reason: str) -> None:
-            errors[position] = {"row": row_number, "record_id": rid, "reason": reason}
+        def fail(kind: str, reason: str) -> None:
+            errors[position] = {"row": row_number, "record_id": rid, "kind": kind, "reason": reason}
 
         if rid is None:
-            fail("empty record id")
+            fail("empty_record_id", "empty record id")
             continue
         rid = rid.strip()
         if rid in seen or row_number in (duplicate_rows or ()):
-            fail(f"duplicate record id '{rid}' (an earlier row has it)")
+            fail("duplicate_record_id", f"duplicate record id '{rid}' (an earlier row has it)")
             continue
         seen.add(rid)
-        text = _cell(row[columns.fields["text"]])
+        if groups is not None and group.problem:
+            fail("conflicting_rows", group.problem)
+            continue
+        text = cell_text(row[columns.fields["text"]])
         if text is None:
-            fail("empty feedback text")
+            fail("empty_text", "empty feedback text")
             continue
         try:
             check_text(text)
         except FqaError as exc:
-            fail(str(exc))
+            fail(exc.code, str(exc))
             continue
         rubric_id = meta.get("rubric") or default_rubric
-        ratings_raw = {comp: v for comp, col in columns.ratings.items() if (v := _cell(row[col])) is not None}
+        ratings_raw = {comp: v for comp, col in columns.ratings.items() if (v := cell_text(row[col])) is not None}
+        if groups is not None:
+            ratings_raw |= group.ratings
         try:
             rubric = get_rubric_by_id(rubric_id.strip()) if rubric_id else None
-            if ratings_raw and rubric is None:
-                raise RubricError("ratings given but no rubric: add a rubric column or pass --rubric")
+        except RubricError as exc:
+            fail("unknown_rubric", str(exc))
+            continue
+        if ratings_raw and rubric is None:
+            fail("ratings_without_rubric", "ratings given but no rubric: add a rubric column or pass --rubric")
+            continue
+        try:
             ratings = resolve_ratings(rubric, ratings_raw) if rubric is not None else {}
         except RubricError as exc:
-            fail(str(exc))
+            fail("bad_rating", str(exc))
             continue
         pending.append((position, {"record_id": rid, "row": row_number, "text": text, "rubric": rubric,
                                    "ratings": ratings, "meta": meta}))
+    if redactor is not None and pending:
+        for (_, item), text in zip(pending, redactor.redact_many([item["text"] for _, item in pending])):
+            item["text"] = text
+            for key in ("teacher", "evaluator"):
+                if key in item["meta"]:
+                    item["meta"][key] = redactor.pseudonym(key, item["meta"][key])
     by_rubric: dict[str | None, list[tuple[int, dict]]] = {}
     for position, item in pending:
         by_rubric.setdefault(item["rubric"].id if item["rubric"] else None, []).append((position, item))

@@ -11,11 +11,17 @@ from __future__ import annotations
 import csv
 import json
 import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .batch import SCORE_COLUMNS, BatchInputError, detect_columns, process_batch, score_row
+import pandas as pd
+
+from .batch import (SCORE_COLUMNS, BatchInputError, ColumnMap, cell_text, detect_columns, long_groups,
+                    process_batch, record_keys, score_row)
+from .batch_report import write_report
+from .redact import Redactor, name_parts, strong_names
 
 CHUNK_ROWS = 64
 SUPPORTED = (".csv", ".tsv", ".jsonl", ".xlsx", ".parquet")
@@ -31,16 +37,9 @@ class BatchSummary:
     errors: int
     resumed_from_row: int
 
-    def as_dict(self) -> dict:
-        return {"input": self.input, "records_in": self.records_in, "results": self.results, "errors": self.errors,
-                "resumed_from_row": self.resumed_from_row,
-                "invariant_holds": self.records_in == self.results + self.errors}
-
 
 def _reader(path: Path, encoding: str) -> Iterator:
     """DataFrame chunks of string cells, with a `__row__` column (1-based data row number)."""
-    import pandas as pd
-
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv"):
         chunks = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False,
@@ -65,7 +64,6 @@ def _reader(path: Path, encoding: str) -> Iterator:
 
 def _excel_chunks(path: Path) -> Iterator:
     import openpyxl
-    import pandas as pd
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
@@ -124,20 +122,46 @@ def _header(path: Path, encoding: str) -> list[str]:
     return header
 
 
-def _work(args: tuple) -> tuple[list[dict], list[dict]]:
-    chunk, columns, rubric, duplicates = args
-    return process_batch(chunk, columns, rubric, seen_ids=set(), duplicate_rows=duplicates)
+def _work(args: tuple) -> tuple[list[dict], list[dict], int, int]:
+    """One chunk in a worker: (results, errors, its last input row, its record count)."""
+    chunk, columns, rubric, duplicates, redactor, last_row, n_records = args
+    results, errors = process_batch(chunk, columns, rubric, seen_ids=set(), duplicate_rows=duplicates,
+                                    redactor=redactor)
+    return results, errors, last_row, n_records
+
+
+def known_names(path: Path, encoding: str, columns: ColumnMap) -> frozenset[str]:
+    """For --redact: the names an export holds (a pass over the file, no models): every column whose header
+    contains "name", teacher / evaluator cells that are names rather than ids, and names the texts show by
+    context (a title, a speech verb), so a name found in one record is redacted in all of them."""
+    name_columns = [c for c in _header(path, encoding) if "name" in str(c).lower()]
+    id_columns = [columns.fields[k] for k in ("teacher", "evaluator") if k in columns.fields]
+    found: set[str] = set()
+    for chunk in _reader(path, encoding):
+        for column in name_columns + id_columns:
+            for value in chunk[column]:
+                text = cell_text(value)
+                if text and (column in name_columns or not any(ch.isdigit() for ch in text)):
+                    found |= name_parts(text)
+        for value in chunk[columns.fields["text"]]:
+            text = cell_text(value)
+            if text:
+                found |= strong_names(text)
+    return frozenset(found)
 
 
 def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: dict[str, str] | None = None,
-              encoding: str = "utf-8", workers: int = 1, resume: bool = False, progress=None) -> BatchSummary:
-    if not path.exists():
-        raise BatchInputError(f"input not found: {path}")
-    if path.suffix.lower() not in SUPPORTED:
-        raise BatchInputError(f"{path}: unknown file type '{path.suffix}'; use {', '.join(SUPPORTED)}")
+              encoding: str = "utf-8", workers: int = 1, resume: bool = False, progress=None,
+              teachers: list[str] | None = None, redact: bool = False) -> BatchSummary:
+    """Analyse every row of `path` into `out` (see the module docstring), then build the report there
+    (summary.json, scores.parquet, report.html; `teachers`: ids or ["all"] for prep sections). `redact`
+    replaces person names in every output (analyzer.redact)."""
+    _check_input(path)
     columns = detect_columns(_header(path, encoding), overrides, rubric)
     out.mkdir(parents=True, exist_ok=True)
-    state = _start(out, resume)
+    state = _start(out, resume, redact)
+    state.setdefault("redact_salt", secrets.token_hex(16))
+    redactor = Redactor(known_names(path, encoding, columns), salt=state["redact_salt"]) if redact else None
     start_row = done_rows = state["rows"]
     files = {name: (out / name).open("a", encoding="utf-8", newline="") for name in OUTPUTS}
     scores = csv.DictWriter(files["scores.csv"], fieldnames=SCORE_COLUMNS)
@@ -145,22 +169,37 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
         scores.writeheader()
     seen: set[str] = set()  # record ids met so far (duplicates are errors); rebuilt from the input on resume
     results_n, errors_n = state["results"], state["errors"]
-    id_column = columns.fields["record_id"]
+    records_n = state.get("records", state["rows"])
 
     def chunks():
+        carry = None  # long form: the rows of the last record of a chunk wait for the rest of its rows
         for chunk in _reader(path, encoding):
             finished = chunk[chunk["__row__"] <= start_row]
-            seen.update(str(x).strip() for x in finished[id_column])
+            seen.update(record_keys(finished, columns))
             chunk = chunk[chunk["__row__"] > start_row]
-            if chunk.empty:
-                continue
-            duplicates = set()
-            for row, rid in zip(chunk["__row__"], chunk[id_column]):
-                key = str(rid).strip()
-                if key and key in seen:
-                    duplicates.add(int(row))
-                seen.add(key)
-            yield chunk, columns, rubric, duplicates
+            if carry is not None:
+                chunk, carry = pd.concat([carry, chunk]), None
+            if columns.long_form and not chunk.empty:
+                keys = record_keys(chunk, columns)
+                tail = len(keys) - 1
+                while tail > 0 and keys[tail - 1] == keys[-1] and keys[-1]:
+                    tail -= 1
+                chunk, carry = chunk.iloc[:tail], chunk.iloc[tail:]
+            if not chunk.empty:
+                yield _task(chunk)
+        if carry is not None and not carry.empty:
+            yield _task(carry)
+
+    def _task(chunk) -> tuple:
+        duplicates = set()
+        firsts = long_groups(chunk, columns) if columns.long_form else range(len(chunk))
+        keys = record_keys(chunk, columns)
+        rows = [int(x) for x in chunk["__row__"]]
+        for i in firsts:
+            if keys[i] and keys[i] in seen:
+                duplicates.add(rows[i])
+            seen.add(keys[i])
+        return chunk, columns, rubric, duplicates, redactor, rows[-1], len(firsts)
 
     pool = None
     if workers > 1:
@@ -171,36 +210,65 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
     else:
         stream = map(_work, chunks())
     try:
-        for results, errors in stream:
+        for results, errors, last_row, n_records in stream:
             for r in results:
                 files["results.jsonl"].write(json.dumps(r, ensure_ascii=False) + "\n")
                 scores.writerow(score_row(r))
             for e in errors:
                 files["errors.jsonl"].write(json.dumps(e, ensure_ascii=False) + "\n")
-            rows = [x["row"] for x in results + errors]
             results_n += len(results)
             errors_n += len(errors)
-            done_rows = max(rows + [done_rows])
+            records_n += n_records
+            consumed, done_rows = last_row - done_rows, last_row
             for fh in files.values():
                 fh.flush()
                 os.fsync(fh.fileno())
-            _save(out, {"rows": done_rows, "results": results_n, "errors": errors_n,
-                        "sizes": {n: (out / n).stat().st_size for n in OUTPUTS}})
+            _save(out, {"rows": done_rows, "records": records_n, "results": results_n, "errors": errors_n,
+                        "redact": redact,
+                        "redact_salt": state["redact_salt"], "sizes": {n: (out / n).stat().st_size for n in OUTPUTS}})
             if progress is not None:
-                progress(len(rows))
+                progress(consumed)  # input rows (a record in long form spans several)
     finally:
         if pool is not None:
             pool.terminate()
         for fh in files.values():
             fh.close()
-    summary = BatchSummary(str(path), done_rows, results_n, errors_n, state["rows"])
-    (out / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
+    if (out / PROGRESS).exists():  # finished: the pseudonym salt is no longer needed for a resume
+        _save(out, {k: v for k, v in json.loads((out / PROGRESS).read_text(encoding="utf-8")).items()
+                    if k != "redact_salt"})
+    summary = BatchSummary(str(path), records_n, results_n, errors_n, state["rows"])
+    write_report(out, teachers, run={"input": str(path), "records_in": records_n, "resumed_from_row": state["rows"],
+                                     "workers": workers, "redacted": redact})
     return summary
 
 
-def _start(out: Path, resume: bool) -> dict:
+def teacher_results(path: Path, teacher: str, *, rubric: str | None = None, overrides: dict[str, str] | None = None,
+                    encoding: str = "utf-8", redact: bool = False) -> list[dict]:
+    """Analyse only the rows of one teacher in an export (for `fqa prep` on an export file)."""
+    _check_input(path)
+    columns = detect_columns(_header(path, encoding), overrides, rubric)
+    if "teacher" not in columns.fields:
+        raise BatchInputError(f"{path}: no teacher column found; name it with --teacher-column")
+    redactor = Redactor(known_names(path, encoding, columns), salt=secrets.token_hex(16)) if redact else None
+    seen: set[str] = set()
+    results = []
+    for chunk in _reader(path, encoding):
+        mine = chunk[chunk[columns.fields["teacher"]].astype(str).str.strip() == teacher]
+        if not mine.empty:
+            results.extend(process_batch(mine, columns, rubric, seen_ids=seen, redactor=redactor)[0])
+    return results
+
+
+def _check_input(path: Path) -> None:
+    if not path.exists():
+        raise BatchInputError(f"input not found: {path}")
+    if path.suffix.lower() not in SUPPORTED:
+        raise BatchInputError(f"{path}: unknown file type '{path.suffix}'; use {', '.join(SUPPORTED)}")
+
+
+def _start(out: Path, resume: bool, redact: bool) -> dict:
     """Fresh state, or the saved one with the outputs cut back to what it recorded."""
-    fresh = {"rows": 0, "results": 0, "errors": 0}
+    fresh = {"rows": 0, "records": 0, "results": 0, "errors": 0, "redact": redact, "redact_salt": secrets.token_hex(16)}
     saved = out / PROGRESS
     if not resume:
         existing = [n for n in (*OUTPUTS, PROGRESS) if (out / n).exists()]
@@ -211,6 +279,9 @@ def _start(out: Path, resume: bool) -> dict:
     if not saved.exists():
         return fresh
     state = json.loads(saved.read_text(encoding="utf-8"))
+    if state.get("redact", False) != redact:
+        raise BatchInputError(f"the run in {out} was {'' if state.get('redact') else 'not '}redacted; resume it "
+                              f"{'with' if state.get('redact') else 'without'} --redact so all outputs match")
     for name, size in state["sizes"].items():
         with (out / name).open("r+b") as fh:
             fh.truncate(size)

@@ -38,6 +38,25 @@ def read_input(source: str, encoding: str) -> tuple[str, str]:
     return decode_bytes(path.read_bytes(), source, encoding), path.name
 
 
+def _write_html(path: Path, html: str) -> None:
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        err.print(f"[bold red]error[/]: cannot write {path}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_INPUT_ERROR) from None
+    err.print(f"wrote {path}")
+
+
+def parse_teachers(value: str | None) -> list[str] | None:
+    """--teachers "T-1,T-2" or "all" -> ["T-1", "T-2"] / ["all"]."""
+    if not value:
+        return None
+    ids = [t.strip() for t in value.split(",") if t.strip()]
+    if not ids:
+        raise FqaError("--teachers needs teacher ids separated by commas, or all")
+    return ids
+
+
 def parse_ratings(items: list[str]) -> dict[str, str] | None:
     """["3b=2", "3c=Effective"] -> {"3b": "2", "3c": "Effective"}; None when no rating is given."""
     if not items:
@@ -129,12 +148,7 @@ def compare(
     if html is not None:
         from .calibration_html import render_calibration_html
 
-        try:
-            html.write_text(render_calibration_html(report), encoding="utf-8")
-        except OSError as exc:
-            err.print(f"[bold red]error[/]: cannot write {html}: {exc.strerror or exc}")
-            raise typer.Exit(EXIT_INPUT_ERROR) from None
-        err.print(f"wrote {html}")
+        _write_html(html, render_calibration_html(report))
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
@@ -172,14 +186,22 @@ def batch(
     workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
     resume: Annotated[bool, typer.Option(help="continue an interrupted run in --out")] = False,
     encoding: Annotated[str, typer.Option(help="encoding of the input file")] = "utf-8",
+    teachers: Annotated[str | None, typer.Option(help="add a mid-year prep section to report.html for these "
+                                                      "teacher ids (comma-separated) or all")] = None,
+    redact: Annotated[bool, typer.Option(help="replace person names (teachers, students) in every output")] = False,
 ) -> None:
-    """Analyse every record of an export; bad rows go to errors.jsonl, good rows are all processed."""
+    """Analyse every record of an export; bad rows go to errors.jsonl, good rows are all processed.
+    Writes results.jsonl, scores.csv/.parquet, errors.jsonl, summary.json and report.html to --out."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from .batch_runner import count_rows, run_batch
 
     overrides = {k: v for k, v in (("record_id", id_column), ("text", text_column), ("evaluator", evaluator_column),
                                    ("teacher", teacher_column), ("school", school_column)) if v}
+    try:
+        teacher_ids = parse_teachers(teachers)
+    except FqaError as exc:
+        raise _fail(exc) from None
     total = count_rows(source, encoding) if source.exists() else None
     columns = [TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                TimeRemainingColumn()]
@@ -190,10 +212,11 @@ def batch(
             def advance(n: int) -> None:
                 bar.advance(task, n)
                 speed = bar.tasks[0].speed
-                bar.update(task, rate=f"{speed:.1f} rec/s" if speed else "")
+                bar.update(task, rate=f"{speed:.1f} rows/s" if speed else "")
 
             summary = run_batch(source, out_dir, rubric=rubric, overrides=overrides, encoding=encoding,
-                                workers=workers, resume=resume, progress=advance)
+                                workers=workers, resume=resume, progress=advance, teachers=teacher_ids,
+                                redact=redact)
     except FqaError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
@@ -201,7 +224,66 @@ def batch(
                   "run again with --resume to continue")
         raise typer.Exit(130) from None
     out.print(f"{summary.records_in} records in = {summary.results} results + {summary.errors} errors "
-              f"(outputs in {out_dir})")
+              f"(outputs in {out_dir}; open {out_dir / 'report.html'})")
+
+
+@app.command()
+def report(
+    out_dir: Annotated[Path, typer.Argument(help="a batch output folder (results.jsonl, errors.jsonl)")],
+    teachers: Annotated[str | None, typer.Option(help="add a mid-year prep section for these teacher ids "
+                                                      "(comma-separated) or all")] = None,
+) -> None:
+    """Rebuild summary.json, scores.parquet and report.html from a batch output folder (no analysis reruns)."""
+    from .batch_report import write_report
+
+    try:
+        built = write_report(out_dir, parse_teachers(teachers))
+    except FqaError as exc:
+        raise _fail(exc) from None
+    o = built.overview
+    out.print(f"{o.records_in} records in = {o.results} results + {o.errors} errors; wrote {out_dir / 'report.html'}")
+
+
+@app.command()
+def prep(
+    source: Annotated[Path, typer.Argument(help="a batch output folder, or an export file (.csv, .tsv, .jsonl, "
+                                                ".xlsx, .parquet) whose rows for the teacher are analysed now")],
+    teacher: Annotated[str, typer.Option(help="teacher id (the value in the export's teacher column)")],
+    html: Annotated[Path | None, typer.Option(help="also write the prep as a self-contained HTML page")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the prep as JSON")] = False,
+    rubric: Annotated[str | None, typer.Option(help="rubric id for rows without a rubric column (export input)")] = None,
+    teacher_column: Annotated[str | None, typer.Option(help="column with the teacher (export input)")] = None,
+    redact: Annotated[bool, typer.Option(help="replace person names in the output (export input; a batch "
+                                              "folder is as redacted as its run was)")] = False,
+    encoding: Annotated[str, typer.Option(help="encoding of the input file")] = "utf-8",
+) -> None:
+    """Mid-year conversation prep for one teacher: ratings over time, components with and without evidence,
+    strengths and growth areas with their evidence, and reflective questions to ask."""
+    from .batch_report import iter_jsonl, render_prep_html
+    from .batch_runner import teacher_results
+    from .prep import teacher_prep
+
+    try:
+        if source.is_dir():
+            if not (source / "results.jsonl").exists():
+                raise FqaError(f"{source} holds no results.jsonl; give a batch output folder or an export file")
+            results = iter_jsonl(source / "results.jsonl")
+        else:
+            overrides = {"teacher": teacher_column} if teacher_column else None
+            with err.status(f"analysing the records of teacher {teacher}..."):
+                results = teacher_results(source, teacher, rubric=rubric, overrides=overrides, encoding=encoding,
+                                          redact=redact)
+        prepared = teacher_prep(results, teacher)
+    except FqaError as exc:
+        raise _fail(exc) from None
+    if html is not None:
+        _write_html(html, render_prep_html(prepared))
+    if as_json:
+        sys.stdout.write(prepared.model_dump_json(indent=2) + "\n")
+        return
+    from .report import render_prep
+
+    render_prep(prepared, out)
 
 
 rubrics_app = typer.Typer(help="List, show and validate rubrics.", no_args_is_help=True)

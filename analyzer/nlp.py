@@ -36,6 +36,7 @@ _spacy: "Language | None" = None
 _spacy_name: str | None = None
 _embedder: "SentenceTransformer | None" = None
 _label_models: "LabelModels | None" = None
+_ner: "Language | None" = None
 # The analysis needs tags and lemmas only; the parser and NER are the slow part of the pipeline.
 SPACY_EXCLUDE = ("parser", "ner")
 
@@ -74,6 +75,25 @@ def _load_spacy() -> tuple[str, "Language"]:
         f"no spaCy English pipeline found (tried {', '.join(tried)}). "
         f"Install one with `{SPACY_INSTALL_HINT}`, or set FQA_SPACY_MODEL to an installed package or a path."
     )
+
+
+def get_ner() -> "Language":
+    """The same spaCy package with only its named-entity recogniser (for name redaction; loaded on first use)."""
+    global _ner
+    if _ner is None:
+        import spacy
+
+        name = spacy_model_name()
+        with _lock:
+            if _ner is None:
+                keep = "ner"
+                info = spacy.util.get_model_meta(spacy.util.get_package_path(name)) if spacy.util.is_package(name) \
+                    else spacy.util.get_model_meta(Path(name))
+                _ner = spacy.load(name, exclude=[p for p in info.get("pipeline", []) if p != keep])
+                if keep not in _ner.pipe_names:
+                    raise ModelNotFoundError(f"the spaCy pipeline {name} has no named-entity recogniser, which "
+                                             f"--redact needs; install one with `{SPACY_INSTALL_HINT}`")
+    return _ner
 
 
 def embedding_model_path() -> Path:

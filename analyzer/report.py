@@ -169,6 +169,31 @@ def render_calibration(report, console: Console) -> None:
     console.print(sev)
 
 
+def render_prep(prep, console: Console) -> None:
+    """Terminal view of a TeacherPrep (analyzer.prep)."""
+    span = f", {prep.first_date} to {prep.last_date}" if prep.first_date else ""
+    console.print(Panel(f"{len(prep.records)} records{span}; evaluators {', '.join(prep.evaluators) or '-'}; "
+                        f"schools {', '.join(prep.schools) or '-'}", title=f"Mid-year prep: teacher {prep.teacher}"))
+    history = Table(title="Components: ratings over time and evidence", header_style="bold")
+    for col in ("component", "ratings (date: level)", "trend", "addressed", "with evidence", "rated w/o evidence"):
+        history.add_column(col)
+    for c in prep.components:
+        points = ", ".join(f"{p.date or '?'}: {p.value}" for p in c.ratings) or "-"
+        history.add_row(f"{c.component} {c.name}", points, c.trend, str(c.addressed), str(c.with_evidence),
+                        str(c.rated_without_evidence))
+    console.print(history)
+    for title, items in (("Strengths, with evidence", prep.strengths), ("Growth areas, with evidence", prep.growth_areas),
+                         ("Next steps already given", prep.next_steps)):
+        console.print(Text(title, style="bold"))
+        for s in items or []:
+            console.print(Text(f"  {s.date or '?'} {s.component or '  '}  {s.text}"))
+        if not items:
+            console.print(Text("  none", style="dim"))
+    console.print(Text("Suggested reflective questions", style="bold"))
+    for q in prep.suggested_questions:
+        console.print(Text(f"  ? {q.question}", style="cyan"), Text(f"    ({q.why})", style="dim"))
+
+
 def render_rubric_list(rows: list[dict], console: Console) -> None:
     table = Table(title="Rubrics", header_style="bold")
     for col in ("id", "name", "version", "components", "levels", "profiles", "file"):

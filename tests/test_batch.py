@@ -156,3 +156,30 @@ def test_unreadable_inputs_are_clear(tmp_path, name, content, message):
     path.write_bytes(content)
     with pytest.raises(BatchInputError, match=message):
         run_batch(path, tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_long_form_ratings_across_chunk_boundaries(tmp_path, monkeypatch):
+    import analyzer.batch_runner as runner
+
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 4)  # records of three rows straddle chunks
+    rows = [["record_id", "feedback", "component", "rating", "evaluator"]]
+    for i in range(5):
+        for component, value in (("3b", "2"), ("3c", str(1 + i % 4)), ("2d", "")):
+            rows.append([f"L{i}", GOOD[0] if component == "3b" or i % 2 else "", component, value, "E1"])
+    rows += [["L3", GOOD[0], "3b", "2", "E1"],                                        # not consecutive: duplicate
+             ["L8", GOOD[1], "3b", "2", "E1"], ["L8", GOOD[2], "3c", "4", "E1"],      # two texts
+             ["L9", GOOD[1], "3b", "2", "E1"], ["L9", GOOD[1], "3b", "3", "E1"],      # rated twice
+             ["L10", GOOD[1], "3b", "9", "E1"]]                                        # not a level
+    path = tmp_path / "long.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    summary = runner.run_batch(path, tmp_path / "out", rubric="fft-style")
+    assert (summary.records_in, summary.results, summary.errors) == (9, 5, 4)
+    results = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert [(r["record_id"], r["row"], r["ratings"]) for r in results] == [
+        (f"L{i}", 1 + 3 * i, {"3b": 2, "3c": 1 + i % 4}) for i in range(5)]
+    errors = {e["record_id"]: e for e in map(json.loads, (tmp_path / "out" / "errors.jsonl").read_text().splitlines())}
+    assert [errors[k]["kind"] for k in ("L3", "L8", "L9", "L10")] == [
+        "duplicate_record_id", "conflicting_rows", "conflicting_rows", "bad_rating"]
+    assert "different feedback texts" in errors["L8"]["reason"] and "rated twice (2, 3)" in errors["L9"]["reason"]

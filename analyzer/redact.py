@@ -1,0 +1,168 @@
+"""Person-name redaction for batch outputs (`fqa batch --redact`, `fqa prep --redact`).
+
+Names are found in each text by five signals, then every occurrence of each found name (a whole
+word, case-sensitive, also before 's) is replaced by `[name]`; titles stay ("Ms. [name]"):
+- names the export itself holds: the values of every column whose header contains "name"
+  (teacher_name, evaluator_name, student_name) and of the teacher / evaluator columns when they
+  hold names rather than ids, split into their parts;
+- a title before a capitalised word: "Mr. Dlamini", "Ms Reyes-Kim", "Coach Barr";
+- a capitalised word before a speech verb ("Jaylen said", "Tomasz K. asked") or addressed inside a
+  quote (", Marco." / "Jordan, nice hustle");
+- the shipped given-name lexicon (`corpora/lexicons/given_names.txt`); names that are also ordinary
+  words (`given_names_ambiguous.txt`: Will, May, Grace) only where they cannot start a sentence;
+- spaCy's named-entity recogniser (PERSON), keeping only capitalised parts that are not sentence
+  starts or are known given names, and never a word the same text also uses in lower case.
+The text is redacted before it is analysed, so offsets and sentences in the outputs refer to the
+redacted text. Metadata values that are names (no digit in them) become a stable pseudonym.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .config import get_settings
+
+PLACEHOLDER = "[name]"
+LETTER = "A-Za-z\u00C0-\u024F"
+NAME = rf"[A-Z\u00C0-\u00DE][{LETTER}'’-]*[{LETTER}]"
+TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Coach|Sr|Sra|Srta|Mme|Mlle|Mrs)"
+TITLE_NAME = re.compile(rf"\b{TITLES}\.?[ \t]+({NAME})(?:[ \t]+({NAME}))?")
+SPEECH_VERBS = ("said", "says", "asked", "asks", "answered", "answers", "replied", "replies", "shouted", "yelled",
+                "whispered", "explained", "explains", "responded", "added", "wrote", "writes", "called out",
+                "shared", "suggested", "argued", "told", "tells", "offered", "volunteered", "noticed", "read aloud",
+                "raised", "blurted", "muttered", "exclaimed", "insisted", "admitted")
+SPEECH = re.compile(rf"\b({NAME})(?:[ \t][A-Z]\.)?[ \t]+(?:{'|'.join(SPEECH_VERBS)})\b")
+VOCATIVE = re.compile(rf"(?:,[ \t]({NAME})[.!?]?[\"”])|(?:[\"“]({NAME}),)")
+WORD = re.compile(rf"(?<![{LETTER}'’-]){NAME}(?![{LETTER}-])")
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*•–]\s*|\d+[.)]\s*)?|[\"“(]\s*)$")
+# Capitalised words that start speech or look like names but never are.
+NOT_NAMES = frozenset("""
+I You He She We They It This That These Those There Here Who What When Where Why How Everyone Someone Somebody
+Nobody Anyone One Another Each Every Both All Most Many Several Some Few Half None Other Others Students Student
+Kids Kid Children Child Class Group Groups Table Tables Partner Partners Pair Pairs Teacher Teachers Team Boy Boys
+Girl Girls T Ss S Para Aide Coach Principal Observer Evaluator Mr Mrs Ms Miss Dr The A An And But Or So Then
+Also Later First Next Finally Great Good Nice Strong Love Loved Glows Grows Glow Grow Strengths Next Steps Questions
+""".split())
+
+
+@lru_cache(maxsize=1)
+def given_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, given names that are also ordinary words) from the shipped lexicons."""
+    folder = get_settings().corpora_dir / "lexicons"
+
+    def read(name: str) -> frozenset[str]:
+        path = folder / name
+        if not path.exists():
+            return frozenset()
+        lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+        return frozenset(line for line in lines if line)
+
+    return read("given_names.txt"), read("given_names_ambiguous.txt")
+
+
+@lru_cache(maxsize=1)
+def corpus_vocabulary() -> frozenset[str]:
+    """Words our annotated corpus uses in lower case: ordinary vocabulary of feedback, so never a name
+    (guards against the recogniser's false hits such as "Exemplary" or "Biology")."""
+    words: set[str] = set()
+    for path in sorted((get_settings().corpora_dir / "annotated").rglob("*.jsonl")):
+        words.update(re.findall(rf"(?<![{LETTER}])[a-z][a-z'’-]*[a-z]", path.read_text(encoding="utf-8")))
+    return frozenset(words)
+
+
+def _base(word: str) -> str:
+    return re.sub(r"['’]s$", "", word)
+
+
+def lower_case_words(text: str) -> set[str]:
+    return set(re.findall(rf"(?<![{LETTER}])[a-z][{LETTER}'’-]*", text))
+
+
+def strong_names(text: str, lower_words: set[str] | None = None) -> set[str]:
+    """Names shown by their context alone: after a title, before a speech verb, addressed in a quote."""
+    given, _ = given_names()
+    lower_words = lower_case_words(text) if lower_words is None else lower_words
+    names = set()
+    for m in TITLE_NAME.finditer(text):
+        first, second = _base(m.group(1)), m.group(2)
+        if first not in NOT_NAMES:
+            names.add(first)
+            if second and first in given and _base(second) not in NOT_NAMES:  # "Ms. Samantha Reyes-Kim"
+                names.add(_base(second))
+    for m in [*SPEECH.finditer(text), *VOCATIVE.finditer(text)]:
+        word = next(g for g in m.groups() if g)
+        if len(word) >= 3 and word not in NOT_NAMES and word.lower() not in lower_words:
+            names.add(word)
+    return names
+
+
+def name_parts(value: str) -> set[str]:
+    """The capitalised parts of a full name ("Samantha Reyes-Kim" -> {"Samantha", "Reyes-Kim"})."""
+    return {p.strip(".,") for p in value.split() if len(p.strip(".,")) >= 2 and p[0].isupper()}
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    return bool(SENTENCE_START.search(text[max(0, start - 8):start]))
+
+
+@dataclass
+class Redactor:
+    """Redacts person names; `known` are names the export holds (see the module docstring)."""
+
+    known: frozenset[str] = frozenset()
+    salt: str = ""
+    use_ner: bool = True
+    _stats: dict = field(default_factory=lambda: {"texts": 0, "replaced": 0})
+
+    def find_names(self, text: str, ner_names: Iterable[tuple[str, int]] = ()) -> set[str]:
+        given, ambiguous = given_names()
+        lower_words = lower_case_words(text)
+        names = {n for n in self.known if n in text}
+        names |= strong_names(text, lower_words)
+        for m in WORD.finditer(text):
+            word = _base(m.group(0))
+            if word in given and word not in NOT_NAMES:
+                names.add(word)
+            elif word in ambiguous and not _starts_sentence(text, m.start()) and word.lower() not in lower_words:
+                names.add(word)
+        vocabulary = corpus_vocabulary()
+        for word, start in ner_names:
+            word = _base(word)
+            if word in given:
+                names.add(word)
+            elif not (word in NOT_NAMES or word in ambiguous or word.lower() in lower_words
+                      or word.lower() in vocabulary or _starts_sentence(text, start)):
+                names.add(word)
+        return names
+
+    def redact(self, text: str, names: set[str]) -> str:
+        if not names:
+            return text
+        alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![{LETTER}'’-])(?:{alternation})(?![{LETTER}-])")
+        out, n = pattern.subn(PLACEHOLDER, text)
+        self._stats["replaced"] += n
+        return out
+
+    def redact_many(self, texts: list[str]) -> list[str]:
+        """Redact each text; the named-entity recogniser runs over all of them in one batched pass."""
+        ner_hits: list[list[tuple[str, int]]] = [[] for _ in texts]
+        if self.use_ner and texts:
+            from .nlp import get_ner
+
+            for i, doc in enumerate(get_ner().pipe(texts, batch_size=get_settings().batch_size)):
+                for ent in doc.ents:
+                    if ent.label_ == "PERSON":
+                        ner_hits[i].extend((m.group(0), ent.start_char + m.start())
+                                           for m in WORD.finditer(ent.text))
+        self._stats["texts"] += len(texts)
+        return [self.redact(t, self.find_names(t, hits)) for t, hits in zip(texts, ner_hits)]
+
+    def pseudonym(self, kind: str, value: str | None) -> str | None:
+        """A metadata value that is a name (no digit) -> "kind-<8 hex>", stable for one salt; ids stay."""
+        if value is None or any(ch.isdigit() for ch in value):
+            return value
+        return f"{kind}-{hashlib.sha256((self.salt + value.strip()).encode()).hexdigest()[:8]}"

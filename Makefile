@@ -1,4 +1,4 @@
-# Quick start:  make demo   (set up, analyse the bundled samples, compare the bundled calibration set)
+# Quick start:  make demo   (set up, analyse the bundled samples, compare evaluators, batch-review an export)
 #               make test   (set up, then run the whole test suite)
 PYTHON ?= python3
 VENV ?= .venv
@@ -22,7 +22,8 @@ demo: setup
 	mkdir -p out
 	$(BIN)/fqa compare corpora/samples/calibration.jsonl --html out/calibration-report.html
 	rm -rf out/batch
-	$(BIN)/fqa batch corpora/samples/district-export.csv --out out/batch
+	$(BIN)/fqa batch corpora/samples/district-export.csv --out out/batch --teachers T-2001,T-3012
+	$(BIN)/fqa prep out/batch --teacher T-2003 --html out/prep-T-2003.html
 
 test: setup
 	$(BIN)/pytest -q

@@ -212,7 +212,9 @@ class _Collector:
     def __init__(self, teachers: list[str] | None):
         self.rows: list[dict] = []
         self.patterns: dict[str, list] = {}  # key -> [count, evaluator set, examples]
-        self.ratings: dict[str, list[Rating]] = defaultdict(list)  # rubric -> ratings with an observation id
+        # rubric -> (observation, component, evaluator) -> rating; an evaluator who rated one lesson in two
+        # records (a write-up and a follow-up) counts once, with the later record's rating
+        self.ratings: dict[str, dict[tuple[str, str, str], int]] = defaultdict(dict)
         self.observation_evaluators: dict[str, set[str]] = defaultdict(set)
         self.all_teachers = teachers == ["all"]
         self.builders = {t: TeacherPrepBuilder(t) for t in (teachers or []) if t != "all"}
@@ -236,7 +238,7 @@ class _Collector:
         if obs and evaluator and result.get("rubric"):
             self.observation_evaluators[obs].add(evaluator)
             for cid, value in (result.get("ratings") or {}).items():
-                self.ratings[result["rubric"]].append(Rating(obs, cid, evaluator, value))
+                self.ratings[result["rubric"]][(obs, cid, evaluator)] = value
         teacher = result.get("teacher")
         if teacher and self.all_teachers and teacher not in self.builders:
             self.builders[teacher] = TeacherPrepBuilder(teacher)
@@ -253,8 +255,8 @@ def _calibration(collector: _Collector, results_path: Path) -> list[CalibrationS
     shared = {o for o, ev in collector.observation_evaluators.items() if len(ev) >= 2}
     sections = []
     wanted: dict[tuple[str, str], list[DivergentRating]] = defaultdict(list)  # (obs, evaluator) -> points
-    for rubric_id, ratings in sorted(collector.ratings.items()):
-        ratings = [r for r in ratings if r.observation in shared]
+    for rubric_id, given in sorted(collector.ratings.items()):
+        ratings = [Rating(o, c, e, v) for (o, c, e), v in given.items() if o in shared]
         if not ratings:
             continue
         try:
@@ -290,7 +292,7 @@ def _calibration(collector: _Collector, results_path: Path) -> list[CalibrationS
             coverage = {c["id"]: c for c in (a["scores"].get("alignment") or {}).get("coverage", [])}
             for d in wanted[key]:
                 rows = coverage.get(d.component, {}).get("evidence_sentences", [])
-                d.evidence[key[1]] = [_short(a["sentences"][i]["text"]) for i in rows]
+                d.evidence[key[1]].extend(_short(a["sentences"][i]["text"]) for i in rows)
     return sections
 
 

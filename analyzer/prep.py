@@ -227,7 +227,15 @@ def suggest_questions(components: list[ComponentHistory], strengths: list[PrepSe
     growth_only = [c for c in components if growth_by.get(c.component) and c not in low]
     for c in (low + growth_only)[:2]:
         said = growth_by.get(c.component)
-        if said:
+        if said and target is not None and c.latest is not None and c.latest >= target and c.ratings:
+            s = said[-1]
+            questions.append(SuggestedQuestion(
+                component=c.component,
+                question=f"On {s.date or 'one visit'} the feedback on {name(c)} said: \"{_short(s.text)}\" By "
+                         f"{c.ratings[-1].date or 'the last visit'} it was rated {label(c.latest)}. What changed, and "
+                         f"what helped most?",
+                why=f"{c.component} was named as a growth area and is now rated {label(c.latest)}"))
+        elif said:
             s = said[-1]
             questions.append(SuggestedQuestion(
                 component=c.component,

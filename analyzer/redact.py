@@ -1,19 +1,25 @@
 """Person-name redaction for batch outputs (`fqa batch --redact`, `fqa prep --redact`).
 
-Names are found in each text by five signals, then every occurrence of each found name (a whole
+Each text's names are found by several signals, then every occurrence of each found name (a whole
 word, case-sensitive, also before 's) is replaced by `[name]`; titles stay ("Ms. [name]"):
-- names the export itself holds: the values of every column whose header contains "name"
-  (teacher_name, evaluator_name, student_name) and of the teacher / evaluator columns when they
-  hold names rather than ids, split into their parts;
-- a title before a capitalised word: "Mr. Dlamini", "Ms Reyes-Kim", "Coach Barr";
-- a capitalised word before a speech verb ("Jaylen said", "Tomasz K. asked") or addressed inside a
-  quote (", Marco." / "Jordan, nice hustle");
-- the shipped given-name lexicon (`corpora/lexicons/given_names.txt`); names that are also ordinary
-  words (`given_names_ambiguous.txt`: Will, May, Grace) only where they cannot start a sentence;
-- spaCy's named-entity recogniser (PERSON), keeping only capitalised parts that are not sentence
-  starts or are known given names, and never a word the same text also uses in lower case.
+- names the export itself holds (`known`): the parts of every value of a column whose header contains
+  "name" and of name-valued teacher / evaluator cells, plus the names any text of the file shows by
+  context (below), so a name found in one record is redacted in all of them;
+- context: a title ("Mr. Dlamini", "Coach Barr"), a speech verb ("Jaylen said", "Tomasz K. asked"),
+  being addressed in a quote (", Marco." / "Jordan, nice hustle"), a possessive ("Solenne's group"),
+  a person's verb or preposition ("when Illari produced", "next to Tobenna"), being listed with a name
+  ("Jaylen and Tenzin", "(Obinna, Fenna, Evander)"), following a given name ("Henrietta Lindqvist"),
+  or a one-letter misspelling of a known name ("Kowalcyk");
+- the shipped given-name lexicon (`corpora/lexicons/given_names.txt`, matched with or without
+  accents); names that are also ordinary words (`given_names_ambiguous.txt`: Will, May, Grace) only
+  where they cannot start a sentence;
+- spaCy's named-entity recogniser (PERSON).
+A context word counts only if it could be a name: three or more letters, not an acronym, not on the
+NOT_NAMES list (pronouns, months, languages, greetings), and never written in lower case in the same
+text or in our annotated corpus (so "Exemplary" or "Biology" are kept).
 The text is redacted before it is analysed, so offsets and sentences in the outputs refer to the
 redacted text. Metadata values that are names (no digit in them) become a stable pseudonym.
+Recall and over-redaction on the bundled export: `benchmarks/redaction_recall.py` (QUALITY.md).
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from .config import get_settings
 PLACEHOLDER = "[name]"
 LETTER = "A-Za-z\u00C0-\u024F\u1E00-\u1EFF"
 NAME = rf"[A-Z\u00C0-\u00DE][{LETTER}'’-]*[{LETTER}]"
-TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Coach|Sr|Sra|Srta|Mme|Mlle|Mrs)"
+TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Coach|Sr|Sra|Srta|Mme|Mlle)"
 TITLE_NAME = re.compile(rf"\b{TITLES}\.?[ \t]+({NAME})(?:[ \t]+({NAME}))?")
 SPEECH_VERBS = ("said", "says", "asked", "asks", "answered", "answers", "replied", "replies", "shouted", "yelled",
                 "whispered", "explained", "explains", "responded", "added", "wrote", "writes", "called out",
@@ -189,7 +195,6 @@ class Redactor:
     known: frozenset[str] = frozenset()
     salt: str = ""
     use_ner: bool = True
-    _stats: dict = field(default_factory=lambda: {"texts": 0, "replaced": 0})
     _index: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -230,9 +235,7 @@ class Redactor:
             return text
         alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         pattern = re.compile(rf"(?<![{LETTER}'’-])(?:{alternation})(?![{LETTER}-]|['’][a-rt-zA-Z])")
-        out, n = pattern.subn(PLACEHOLDER, text)
-        self._stats["replaced"] += n
-        return out
+        return pattern.sub(PLACEHOLDER, text)
 
     def redact_many(self, texts: list[str]) -> list[str]:
         """Redact each text; the named-entity recogniser runs over all of them in one batched pass."""
@@ -245,7 +248,6 @@ class Redactor:
                     if ent.label_ == "PERSON":
                         ner_hits[i].extend((m.group(0), ent.start_char + m.start())
                                            for m in WORD.finditer(ent.text))
-        self._stats["texts"] += len(texts)
         return [self.redact(t, self.find_names(t, hits)) for t, hits in zip(texts, ner_hits)]
 
     def pseudonym(self, kind: str, value: str | None) -> str | None:

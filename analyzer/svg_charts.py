@@ -75,7 +75,7 @@ def level_lines(name: str, title: str, dates: Sequence[str], series: dict[str, S
                 levels: Sequence[int]) -> Markup:
     """Ratings over time: one line per component (x = observation in date order, y = level)."""
     left, top, plot_w, plot_h, legend_h = 40, 10, 480, 150, 20 * ((len(series) + 3) // 4)
-    width, height = left + plot_w + 20, top + plot_h + 40 + legend_h
+    width, height = left + plot_w + 45, top + plot_h + 40 + legend_h  # room for the last date label
     lo, hi = min(levels), max(levels)
     span = max(hi - lo, 1)
     n = len(dates)

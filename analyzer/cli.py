@@ -175,8 +175,9 @@ def serve(
 
 @app.command()
 def batch(
-    source: Annotated[Path, typer.Argument(help="district export: .csv, .tsv or .jsonl")],
-    out_dir: Annotated[Path, typer.Option("--out", help="folder for results.jsonl, scores.csv, errors.jsonl, summary.json")],
+    source: Annotated[Path, typer.Argument(help="district export: .csv, .tsv, .jsonl, .xlsx or .parquet")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for results.jsonl, scores.csv/.parquet, errors.jsonl, "
+                                                        "summary.json, report.html")],
     rubric: Annotated[str | None, typer.Option(help="rubric id for rows without a rubric column")] = None,
     id_column: Annotated[str | None, typer.Option(help="column with the record id")] = None,
     text_column: Annotated[str | None, typer.Option(help="column with the feedback text")] = None,

@@ -29,6 +29,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "rating": ("rating", "level", "rating_value", "performance_level"),
 }
 REQUIRED = ("record_id", "text")
+OPTION = {"record_id": "--id-column", "observation_id": "--observation-column"}  # else --<field>-column
+
+
+def option_for(key: str) -> str:
+    """The `fqa batch` option that names the column of a field."""
+    return OPTION.get(key, f"--{key.replace('_', '-')}-column")
 
 
 class BatchInputError(FqaError, ValueError):
@@ -65,7 +71,7 @@ def detect_columns(columns: list[str], overrides: dict[str, str] | None = None,
     normalized = {_norm(c): c for c in columns}
     for key, column in overrides.items():
         if column not in columns:
-            raise BatchInputError(f"--{key.replace('_', '-')}-column '{column}' is not a column of the input; "
+            raise BatchInputError(f"{option_for(key)} '{column}' is not a column of the input; "
                                   f"columns found: {', '.join(map(str, columns))}")
         found[key] = column
     for key, names in ALIASES.items():
@@ -73,13 +79,15 @@ def detect_columns(columns: list[str], overrides: dict[str, str] | None = None,
             hit = next((normalized[n] for n in names if n in normalized), None)
             if hit is not None and hit not in found.values():
                 found[key] = hit
+    if ("component" in overrides) != ("rating" in overrides):
+        raise BatchInputError("long-form ratings need both --component-column and --rating-column")
     if ("component" in found) != ("rating" in found):  # half a long form is not one: leave the column alone
         found.pop("component", None)
         found.pop("rating", None)
     missing = [k for k in REQUIRED if k not in found]
     if missing:
         raise BatchInputError(f"missing required column(s) for {', '.join(missing)} (name them with "
-                              f"--{missing[0].replace('_', '-')}-column); columns found: {', '.join(map(str, columns))}")
+                              f"{option_for(missing[0])}); columns found: {', '.join(map(str, columns))}")
     if rubric:
         ids = {c.lower() for c in get_rubric_by_id(rubric).component_ids}
     else:  # the rubric is named per row: any component id of a known rubric marks a rating column

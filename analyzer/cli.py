@@ -184,6 +184,11 @@ def batch(
     evaluator_column: Annotated[str | None, typer.Option(help="column with the evaluator")] = None,
     teacher_column: Annotated[str | None, typer.Option(help="column with the teacher")] = None,
     school_column: Annotated[str | None, typer.Option(help="column with the school")] = None,
+    observation_column: Annotated[str | None, typer.Option(help="column with the observation (lesson) id")] = None,
+    date_column: Annotated[str | None, typer.Option(help="column with the observation date")] = None,
+    rubric_column: Annotated[str | None, typer.Option(help="column with each row's rubric id")] = None,
+    component_column: Annotated[str | None, typer.Option(help="long-form ratings: column with the component")] = None,
+    rating_column: Annotated[str | None, typer.Option(help="long-form ratings: column with the rating")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
     resume: Annotated[bool, typer.Option(help="continue an interrupted run in --out")] = False,
     encoding: Annotated[str, typer.Option(help="encoding of the input file")] = "utf-8",
@@ -198,7 +203,10 @@ def batch(
     from .batch_runner import count_rows, run_batch
 
     overrides = {k: v for k, v in (("record_id", id_column), ("text", text_column), ("evaluator", evaluator_column),
-                                   ("teacher", teacher_column), ("school", school_column)) if v}
+                                   ("teacher", teacher_column), ("school", school_column),
+                                   ("observation_id", observation_column), ("date", date_column),
+                                   ("rubric", rubric_column), ("component", component_column),
+                                   ("rating", rating_column)) if v}
     try:
         teacher_ids = parse_teachers(teachers)
     except FqaError as exc:

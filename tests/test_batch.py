@@ -208,3 +208,16 @@ def test_long_form_ratings_across_chunk_boundaries(tmp_path, monkeypatch):
     assert [errors[k]["kind"] for k in ("L3", "L8", "L9", "L10")] == [
         "duplicate_record_id", "conflicting_rows", "conflicting_rows", "bad_rating"]
     assert "different feedback texts" in errors["L8"]["reason"] and "rated twice (2, 3)" in errors["L9"]["reason"]
+
+
+def test_column_options_are_named_in_errors():
+    with pytest.raises(BatchInputError, match=r"name them with --id-column\); columns found: a, b"):
+        detect_columns(["a", "b"])
+    with pytest.raises(BatchInputError, match="--observation-column 'zz' is not a column of the input"):
+        detect_columns(["record_id", "text"], {"observation_id": "zz"})
+    with pytest.raises(BatchInputError, match="need both --component-column and --rating-column"):
+        detect_columns(["id", "text", "crit"], {"component": "crit"})
+    cols = detect_columns(["rid", "txt", "crit", "lvl"], {"record_id": "rid", "text": "txt", "component": "crit",
+                                                          "rating": "lvl"})
+    assert cols.long_form and cols.fields["rating"] == "lvl"
+    assert not detect_columns(["id", "text", "component"]).long_form  # a lone component column is metadata

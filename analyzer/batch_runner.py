@@ -12,14 +12,26 @@ import csv
 import json
 import os
 import secrets
+import signal
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .batch import (SCORE_COLUMNS, BatchInputError, ColumnMap, cell_text, detect_columns, long_groups,
-                    process_batch, record_keys, score_row)
+from .batch import (
+    SCORE_COLUMNS,
+    BatchInputError,
+    ColumnMap,
+    cell_text,
+    detect_columns,
+    long_groups,
+    process_batch,
+    record_keys,
+    score_row,
+)
 from .batch_report import write_report
 from .redact import Redactor, name_parts, strong_names
 
@@ -211,23 +223,24 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
         stream = map(_work, chunks())
     try:
         for results, errors, last_row, n_records in stream:
-            for r in results:
-                files["results.jsonl"].write(json.dumps(r, ensure_ascii=False) + "\n")
-                scores.writerow(score_row(r))
-            for e in errors:
-                files["errors.jsonl"].write(json.dumps(e, ensure_ascii=False) + "\n")
-            results_n += len(results)
-            errors_n += len(errors)
-            records_n += n_records
-            consumed, done_rows = last_row - done_rows, last_row
-            for fh in files.values():
-                fh.flush()
-                os.fsync(fh.fileno())
-            _save(out, {"rows": done_rows, "records": records_n, "results": results_n, "errors": errors_n,
-                        "redact": redact,
-                        "redact_salt": state["redact_salt"], "sizes": {n: (out / n).stat().st_size for n in OUTPUTS}})
-            if progress is not None:
-                progress(consumed)  # input rows (a record in long form spans several)
+            with _interrupt_after_block():  # Ctrl-C waits until this chunk is written and recorded
+                for r in results:
+                    files["results.jsonl"].write(json.dumps(r, ensure_ascii=False) + "\n")
+                    scores.writerow(score_row(r))
+                for e in errors:
+                    files["errors.jsonl"].write(json.dumps(e, ensure_ascii=False) + "\n")
+                results_n += len(results)
+                errors_n += len(errors)
+                records_n += n_records
+                consumed, done_rows = last_row - done_rows, last_row
+                for fh in files.values():
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                _save(out, {"rows": done_rows, "records": records_n, "results": results_n, "errors": errors_n,
+                            "redact": redact, "redact_salt": state["redact_salt"],
+                            "sizes": {n: (out / n).stat().st_size for n in OUTPUTS}})
+                if progress is not None:
+                    progress(consumed)  # input rows (a record in long form spans several)
     finally:
         if pool is not None:
             pool.terminate()
@@ -257,6 +270,23 @@ def teacher_results(path: Path, teacher: str, *, rubric: str | None = None, over
         if not mine.empty:
             results.extend(process_batch(mine, columns, rubric, seen_ids=seen, redactor=redactor)[0])
     return results
+
+
+@contextmanager
+def _interrupt_after_block():
+    """Hold a Ctrl-C (SIGINT) that arrives inside the block and raise it after, so the outputs and
+    progress.json are never left half-written (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _check_input(path: Path) -> None:

@@ -221,3 +221,24 @@ def test_column_options_are_named_in_errors():
                                                           "rating": "lvl"})
     assert cols.long_form and cols.fields["rating"] == "lvl"
     assert not detect_columns(["id", "text", "component"]).long_form  # a lone component column is metadata
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_valid_partial_outputs(tmp_path):
+    path = tmp_path / "export.csv"
+    write_csv(path, rows(400))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "batch", str(path), "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "progress.json").exists():
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "run again with --resume" in stderr
+    state = json.loads((out / "progress.json").read_text())
+    results = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]  # every line parses
+    errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+    assert 0 < state["rows"] < 400 and len(results) + len(errors) == state["rows"]
+    assert (len(results), len(errors)) == (state["results"], state["errors"])
+    assert len(pd.read_csv(out / "scores.csv")) == len(results)

@@ -7,7 +7,8 @@ word, case-sensitive, also before 's) is replaced by `[name]`; titles stay ("Ms.
   context (below), so a name found in one record is redacted in all of them;
 - context: a title ("Mr. Dlamini", "Coach Barr"), a speech verb ("Jaylen said", "Tomasz K. asked"),
   being addressed in a quote (", Marco." / "Jordan, nice hustle"), a possessive ("Solenne's group"),
-  a person's verb or preposition ("when Illari produced", "next to Tobenna"), being listed with a name
+  a person's verb or preposition ("when Illari produced", "next to Tobenna"; also for names that are
+  words, "Destiny went", unless the text uses the word in lower case), being listed with a name
   ("Jaylen and Tenzin", "(Obinna, Fenna, Evander)"), following a given name ("Henrietta Lindqvist"),
   or a one-letter misspelling of a known name ("Kowalcyk");
 - the shipped given-name lexicon (`corpora/lexicons/given_names.txt`, matched with or without
@@ -61,8 +62,10 @@ Greek Hebrew Farsi Persian Dari Pashto Turkish Hmong Karen Navajo Spanglish ASL 
 """.split())
 CONNECTOR = re.compile(r"^(?:,?[ \t]+(?:and|&|or)[ \t]+|[ \t]*[/&+][ \t]*|,[ \t]*)$")
 # A capitalised word acting as a person: the subject of a past-tense or common verb, or the object of "to/with/for".
-PERSON_VERB = re.compile(rf"(?<=[a-z,;)] )({NAME})[ \t]+(?:[a-z]+ed|was|is|has|had|did|got|went|came|took|made|wrote|"
-                         rf"read|sat|stood|ran|knew|gave|found|kept|left|told|began|chose|drew|led|now)\b")
+PERSON_VERBS = (r"(?:[a-z]+ed|was|is|has|had|did|got|went|came|took|made|wrote|read|sat|stood|ran|knew|gave|found|"
+                r"kept|left|told|began|chose|drew|led|now)\b")
+PERSON_VERB = re.compile(rf"(?<=[a-z,;)] )({NAME})[ \t]+{PERSON_VERBS}")
+SUBJECT = re.compile(rf"({NAME})[ \t]+{PERSON_VERBS}")  # anywhere, for names that are also words: "Destiny went"
 PERSON_OBJECT = re.compile(rf"\b(?:to|with|for|beside|next to|helped|showed|invited|asked|told|praised|"
                            rf"called on)[ \t]+({NAME})\b(?![ \t]+[A-Z])")
 POSSESSIVE = re.compile(rf"\b({NAME})['’]s\b")
@@ -126,6 +129,9 @@ def strong_names(text: str, lower_words: set[str] | None = None) -> set[str]:
             names.add(word)
     for pattern in (POSSESSIVE, PERSON_VERB, PERSON_OBJECT):
         names.update(w for m in pattern.finditer(text) if unknown_word(w := _base(m.group(1))))
+    _, ambiguous = given_names()
+    names.update(w for m in SUBJECT.finditer(text)
+                 if (w := m.group(1)) in ambiguous and w not in NOT_NAMES and w.lower() not in lower_words)
     return names | coordinated_names(text, names | {w for w in WORD.findall(text) if w in given}, unknown_word)
 
 

@@ -126,9 +126,10 @@ def test_suggested_questions_follow_the_year():
 def test_redactor_rules_without_the_recogniser():
     r = Redactor(known=frozenset({"Whitlock"}), use_ner=False)
     text = ("Ms. Whitlock asked Jaylen to read. Xiomara said, 'Got it!' Will you try it, Ms Odunsi? "
-            "\"Sit down, Bartholomew.\" The Students said it was fun. Mr. Okafor's class. Will told us.")
+            "\"Sit down, Bartholomew.\" The Students said it was fun. Mr. Okafor's class. Will it rain? "
+            "Destiny went first.")
     names = r.find_names(text)
-    assert {"Whitlock", "Jaylen", "Xiomara", "Odunsi", "Bartholomew", "Okafor"} <= names
+    assert {"Whitlock", "Jaylen", "Xiomara", "Odunsi", "Bartholomew", "Okafor", "Destiny"} <= names
     assert not names & {"Will", "Students", "The", "Got"}
     out = r.redact(text, names)
     assert "Ms. [name] asked [name] to read" in out and "Mr. [name]'s class" in out and "Will you" in out

@@ -4,7 +4,7 @@
 number of records only by one flat score row each, not by the analyses) and writes
 - `summary.json`: counts (records in = results + errors), the overview, per-evaluator and per-school
   tables, distributions, unsupported-judgment patterns, calibration statistics, teacher sections;
-- `scores.parquet`: the flat score table (the same rows as scores.csv, typed);
+- `scores.parquet`: the flat score table (the same rows as scores.csv, typed), from the results;
 - `report.html`: one self-contained page (no scripts, no external assets) with tables and SVG charts.
 It is the one step after any engine (`fqa batch` runs it at the end; `fqa report DIR` reruns it).
 """
@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from .agreement import AgreementStats, Rating, agreement_stats
 from .batch import SCORE_COLUMNS, BatchInputError, score_row
 from .config import get_settings
-from .prep import TeacherPrep, TeacherPrepBuilder
+from .prep import TeacherPrep, TeacherPrepBuilder, shorten
 from .rubrics import RubricError, get_rubric_by_id
 from .svg_charts import bar_chart, histogram, level_lines
 from .templating import render
@@ -139,11 +139,6 @@ def _pattern_key(sentence: dict) -> str:
     return "(other wording)"
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS - 1].rstrip() + "…"
-
-
 def _mean(values) -> float | None:
     values = [v for v in values if v is not None]
     return round(sum(values) / len(values), 3) if values else None
@@ -233,7 +228,7 @@ class _Collector:
             examples = entry[2]
             if len(examples) < EXAMPLES_PER_PATTERN and all(e.evaluator != evaluator for e in examples):
                 examples.append(PatternExample(record_id=result["record_id"], evaluator=evaluator,
-                                               text=_short(sentence["text"])))
+                                               text=shorten(sentence["text"], EXAMPLE_CHARS)))
         obs = result.get("observation_id")
         if obs and evaluator and result.get("rubric"):
             self.observation_evaluators[obs].add(evaluator)
@@ -292,13 +287,18 @@ def _calibration(collector: _Collector, results_path: Path) -> list[CalibrationS
             coverage = {c["id"]: c for c in (a["scores"].get("alignment") or {}).get("coverage", [])}
             for d in wanted[key]:
                 rows = coverage.get(d.component, {}).get("evidence_sentences", [])
-                d.evidence[key[1]].extend(_short(a["sentences"][i]["text"]) for i in rows)
+                d.evidence[key[1]].extend(shorten(a["sentences"][i]["text"], EXAMPLE_CHARS) for i in rows)
     return sections
 
 
 def build_report(out_dir: Path, teachers: list[str] | None = None, run: dict | None = None) -> BatchReport:
     """Aggregate the results folder (see the module docstring). `teachers`: ids, or ["all"], for prep sections;
     `run`: what the runner recorded (input, records_in: the input rows it read)."""
+    return _build(out_dir, teachers, run)[0]
+
+
+def _build(out_dir: Path, teachers: list[str] | None, run: dict | None) -> tuple[BatchReport, list[dict]]:
+    """The report and the flat score row of every result (for scores.parquet)."""
     run = run or {}
     results_path = out_dir / RESULTS
     if not results_path.exists() and not (out_dir / ERRORS).exists():
@@ -330,23 +330,19 @@ def build_report(out_dir: Path, teachers: list[str] | None = None, run: dict | N
         mean_alignment=_mean(r["alignment"] for r in rows),
         open_share=_ratio(sum(r["open_questions"] for r in rows), questions),
         mean_actionability=_mean(r["actionability"] for r in rows))
-    return BatchReport(
+    report = BatchReport(
         overview=overview, by_evaluator=group_rows(rows, "evaluator"), by_school=group_rows(rows, "school"),
         distributions=distributions(rows), patterns=collector.pattern_list(),
         calibration=_calibration(collector, results_path),
         teachers=[b.build() for _, b in sorted(collector.builders.items())], run=run)
+    return report, rows
 
 
-def write_scores_parquet(rows_path: Path, target: Path) -> None:
-    """scores.csv -> scores.parquet with typed columns (written to a temporary name, then moved)."""
+def write_scores_parquet(rows: list[dict], target: Path) -> None:
+    """The flat score rows (as in scores.csv) -> Parquet with typed columns (temporary name, then moved)."""
     import pandas as pd
 
-    numeric = [c for c in SCORE_COLUMNS if c not in ("record_id", "observation_id", "evaluator", "teacher", "school",
-                                                      "date", "rubric")]
-    table = pd.read_csv(rows_path, dtype={c: "string" for c in SCORE_COLUMNS if c not in numeric},
-                        keep_default_na=False, na_values={c: [""] for c in numeric})
-    for c in SCORE_COLUMNS[:7]:
-        table[c] = table[c].replace("", pd.NA)
+    table = pd.DataFrame(rows, columns=list(SCORE_COLUMNS)).astype({c: "string" for c in SCORE_COLUMNS[:7]})
     tmp = target.with_suffix(".parquet.tmp")
     table.to_parquet(tmp, index=False)
     tmp.replace(target)
@@ -357,9 +353,8 @@ def write_report(out_dir: Path, teachers: list[str] | None = None, run: dict | N
     summary_path = out_dir / SUMMARY
     if run is None and summary_path.exists():  # `fqa report DIR` keeps what the runner recorded
         run = json.loads(summary_path.read_text(encoding="utf-8")).get("run", {})
-    report = build_report(out_dir, teachers, run)
-    if (out_dir / "scores.csv").exists():
-        write_scores_parquet(out_dir / "scores.csv", out_dir / SCORES_PARQUET)
+    report, rows = _build(out_dir, teachers, run)
+    write_scores_parquet(rows, out_dir / SCORES_PARQUET)
     summary = {"records_in": report.overview.records_in, "results": report.overview.results,
                "errors": report.overview.errors, "invariant_holds": report.overview.invariant_holds,
                **report.model_dump(mode="json")}

@@ -101,9 +101,10 @@ def _readiness(result: dict, key: str) -> list[int]:
     return next((i["sentences"] for i in items if i["key"] == key), [])
 
 
-def _short(text: str) -> str:
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """One line of at most `limit` characters (whitespace collapsed, an ellipsis where cut)."""
     text = " ".join(text.split())
-    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 class TeacherPrepBuilder:
@@ -231,7 +232,7 @@ def suggest_questions(components: list[ComponentHistory], strengths: list[PrepSe
             s = said[-1]
             questions.append(SuggestedQuestion(
                 component=c.component,
-                question=f"On {s.date or 'one visit'} the feedback on {name(c)} said: \"{_short(s.text)}\" By "
+                question=f"On {s.date or 'one visit'} the feedback on {name(c)} said: \"{shorten(s.text)}\" By "
                          f"{c.ratings[-1].date or 'the last visit'} it was rated {label(c.latest)}. What changed, and "
                          f"what helped most?",
                 why=f"{c.component} was named as a growth area and is now rated {label(c.latest)}"))
@@ -239,7 +240,7 @@ def suggest_questions(components: list[ComponentHistory], strengths: list[PrepSe
             s = said[-1]
             questions.append(SuggestedQuestion(
                 component=c.component,
-                question=f"On {s.date or 'one visit'} the feedback on {name(c)} said: \"{_short(s.text)}\" What have "
+                question=f"On {s.date or 'one visit'} the feedback on {name(c)} said: \"{shorten(s.text)}\" What have "
                          f"you tried since, and what have you noticed in how students respond?",
                 why=f"{c.component} is a growth area" + (f" (latest rating {label(c.latest)})" if c.latest else "")))
         else:
@@ -248,22 +249,20 @@ def suggest_questions(components: list[ComponentHistory], strengths: list[PrepSe
                 question=f"What would help you most to move {name(c)} ({c.component}) from {label(c.latest)} "
                          f"toward {label(target)}, and what could you try first?",
                 why=f"latest rating {label(c.latest)}, below {label(target)}"))
-    for c in rated:
-        if c.trend == "up" and len(questions) < MAX_QUESTIONS - 1:
-            questions.append(SuggestedQuestion(
-                component=c.component,
-                question=f"Your ratings for {name(c)} moved from {label(c.first)} to {label(c.latest)} this year. What "
-                         f"changed in your planning or teaching, and what do you want to keep doing?",
-                why=f"{c.component} rose from {c.first} to {c.latest}"))
-            break
-    for c in components:
-        if c.rated_without_evidence and len(questions) < MAX_QUESTIONS - 1:
-            questions.append(SuggestedQuestion(
-                component=c.component,
-                question=f"{c.name} was rated {c.rated_without_evidence} time(s) without a described moment. Which "
-                         f"moment of your teaching this year best shows it, and what did students do?",
-                why=f"{c.component} rated without evidence in {c.rated_without_evidence} record(s)"))
-            break
+    rising = next((c for c in rated if c.trend == "up"), None)
+    if rising is not None and len(questions) < MAX_QUESTIONS - 1:
+        questions.append(SuggestedQuestion(
+            component=rising.component,
+            question=f"Your ratings for {name(rising)} moved from {label(rising.first)} to {label(rising.latest)} "
+                     f"this year. What changed in your planning or teaching, and what do you want to keep doing?",
+            why=f"{rising.component} rose from {rising.first} to {rising.latest}"))
+    unbacked = next((c for c in components if c.rated_without_evidence), None)
+    if unbacked is not None and len(questions) < MAX_QUESTIONS - 1:
+        questions.append(SuggestedQuestion(
+            component=unbacked.component,
+            question=f"{unbacked.name} was rated {unbacked.rated_without_evidence} time(s) without a described "
+                     f"moment. Which moment of your teaching this year best shows it, and what did students do?",
+            why=f"{unbacked.component} rated without evidence in {unbacked.rated_without_evidence} record(s)"))
     strongest = max((c for c in components if strength_by.get(c.component)),
                     key=lambda c: (len(strength_by[c.component]), c.latest or 0), default=None)
     if strongest is not None:

@@ -20,6 +20,13 @@ def _fmt(value: float, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
+def _open(name: str, title: str, desc: str, width: float, height: float) -> str:
+    """The <svg> element with its accessible title and description (the data in words)."""
+    return (f'<svg class="chart" data-chart="{escape(name)}" role="img" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+            f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>")
+
+
 def bar_chart(name: str, title: str, rows: Sequence[tuple[str, float | None]], *, maximum: float,
               digits: int = 1, unit: str = "") -> Markup:
     """Horizontal bars, one per (label, value); None values are drawn as 'no data'."""
@@ -27,9 +34,7 @@ def bar_chart(name: str, title: str, rows: Sequence[tuple[str, float | None]], *
     height = top + row_h * max(len(rows), 1) + 8
     width = label_w + bar_w + 70
     desc = "; ".join(f"{label}: {'no data' if v is None else _fmt(v, digits) + unit}" for label, v in rows)
-    parts = [f'<svg class="chart" data-chart="{escape(name)}" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
-             f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>"]
+    parts = [_open(name, title, desc, width, height)]
     for i, (label, value) in enumerate(rows):
         y = top + i * row_h
         short = label if len(label) <= 22 else label[:21] + "…"
@@ -55,9 +60,7 @@ def histogram(name: str, title: str, labels: Sequence[str], counts: Sequence[int
     peak = max(counts) if counts and max(counts) > 0 else 1
     step = plot_w / max(len(counts), 1)
     desc = "; ".join(f"{label}: {c}" for label, c in zip(labels, counts))
-    parts = [f'<svg class="chart" data-chart="{escape(name)}" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
-             f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>",
+    parts = [_open(name, title, desc, width, height),
              f'<line x1="{left}" y1="{plot_h + 10}" x2="{left + plot_w}" y2="{plot_h + 10}" stroke="{GRID}"/>',
              f'<text x="{left - 6}" y="18" text-anchor="end" font-size="11" fill="{TEXT}">{peak}</text>']
     for i, (label, c) in enumerate(zip(labels, counts)):
@@ -86,9 +89,7 @@ def level_lines(name: str, title: str, dates: Sequence[str], series: dict[str, S
 
     desc = "; ".join(f"{c}: " + ", ".join(f"{d} {v}" for d, v in zip(dates, vals) if v is not None)
                      for c, vals in series.items())
-    parts = [f'<svg class="chart" data-chart="{escape(name)}" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
-             f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>"]
+    parts = [_open(name, title, desc, width, height)]
     for v in levels:
         y = xy(0, v)[1]
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'

@@ -41,6 +41,16 @@ def write_csv(path: Path, data, delimiter=","):
         w.writerows(data)
 
 
+def start_batch_until_first_chunk(path: Path, out: Path, output) -> subprocess.Popen:
+    """`fqa batch` in its own process, returned once it has recorded its first chunk (progress.json)."""
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "batch", str(path), "--out", str(out)],
+                            stdout=output, stderr=output, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "progress.json").exists():
+        time.sleep(0.2)
+    return proc
+
+
 def test_required_columns_checked_before_any_work():
     with pytest.raises(BatchInputError, match="missing required column.*text.*columns found: record_id, school"):
         detect_columns(["record_id", "school"])
@@ -93,11 +103,7 @@ def test_resume_after_a_kill_neither_loses_nor_duplicates(tmp_path):
     path = tmp_path / "export.csv"
     write_csv(path, rows(400))
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "batch", str(path), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline and not (out / "progress.json").exists():
-        time.sleep(0.2)
+    proc = start_batch_until_first_chunk(path, out, subprocess.DEVNULL)
     time.sleep(0.5)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -223,11 +229,7 @@ def test_ctrl_c_leaves_valid_partial_outputs(tmp_path):
     path = tmp_path / "export.csv"
     write_csv(path, rows(400))
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "batch", str(path), "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and not (out / "progress.json").exists():
-        time.sleep(0.2)
+    proc = start_batch_until_first_chunk(path, out, subprocess.PIPE)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "run again with --resume" in stderr

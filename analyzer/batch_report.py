@@ -1,7 +1,8 @@
 """The batch report: summary.json, scores.parquet and report.html, built from a results folder.
 
-`write_report(out_dir)` reads `results.jsonl` and `errors.jsonl` (streaming: memory grows with the
-number of records only by one flat score row each, not by the analyses) and writes
+`write_report(out_dir)` reads the results and errors of any engine (`results.jsonl` / `errors.jsonl`, or
+the Parquet part files; see batch_parts) streaming: memory grows with the number of records only by
+one flat score row each, not by the analyses. It writes
 - `summary.json`: counts (records in = results + errors), the overview, per-evaluator and per-school
   tables, distributions, unsupported-judgment patterns, calibration statistics, teacher sections;
 - `scores.parquet`: the flat score table (the same rows as scores.csv, typed), from the results;
@@ -12,21 +13,27 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from .agreement import AgreementStats, Rating, agreement_stats
-from .batch import SCORE_COLUMNS, BatchInputError, score_row
+from .batch import BatchInputError, score_row
+from .batch_parts import (
+    ERRORS_JSONL,
+    RESULTS_DIR,
+    RESULTS_JSONL,
+    SCORES_SCHEMA,
+    iter_errors,
+    iter_results,
+)
 from .config import get_settings
 from .prep import TeacherPrep, TeacherPrepBuilder, shorten
 from .rubrics import RubricError, get_rubric_by_id
 from .svg_charts import bar_chart, histogram, level_lines
 from .templating import render
 
-RESULTS, ERRORS, SUMMARY, REPORT, SCORES_PARQUET = (
-    "results.jsonl", "errors.jsonl", "summary.json", "report.html", "scores.parquet")
+SUMMARY, REPORT, SCORES_PARQUET = "summary.json", "report.html", "scores.parquet"
 MAX_PATTERNS = 12
 EXAMPLES_PER_PATTERN = 3
 MAX_DIVERGENT = 15
@@ -120,15 +127,6 @@ class BatchReport(BaseModel):
     calibration: list[CalibrationSection]
     teachers: list[TeacherPrep]
     run: dict = Field(default_factory=dict, description="how the batch ran (input, resume), from the runner")
-
-
-def iter_jsonl(path: Path) -> Iterator[dict]:
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
 
 
 def _pattern_key(sentence: dict) -> str:
@@ -245,7 +243,7 @@ class _Collector:
         return [JudgmentPattern(pattern=k, count=c, evaluators=len(ev), examples=ex) for k, (c, ev, ex) in ranked]
 
 
-def _calibration(collector: _Collector, results_path: Path) -> list[CalibrationSection]:
+def _calibration(collector: _Collector, out_dir: Path) -> list[CalibrationSection]:
     settings = get_settings()
     shared = {o for o, ev in collector.observation_evaluators.items() if len(ev) >= 2}
     sections = []
@@ -279,7 +277,7 @@ def _calibration(collector: _Collector, results_path: Path) -> list[CalibrationS
             rubric=rubric_id, shared_observations=len({r.observation for r in ratings}),
             evaluators=sorted({r.evaluator for r in ratings}), stats=stats, divergent=divergent))
     if wanted:  # second pass: the evidence each evaluator cited for the divergent components
-        for result in iter_jsonl(results_path):
+        for result in iter_results(out_dir):
             key = (result.get("observation_id"), result.get("evaluator"))
             if key not in wanted:
                 continue
@@ -300,13 +298,13 @@ def build_report(out_dir: Path, teachers: list[str] | None = None, run: dict | N
 def _build(out_dir: Path, teachers: list[str] | None, run: dict | None) -> tuple[BatchReport, list[dict]]:
     """The report and the flat score row of every result (for scores.parquet)."""
     run = run or {}
-    results_path = out_dir / RESULTS
-    if not results_path.exists() and not (out_dir / ERRORS).exists():
-        raise BatchInputError(f"{out_dir} holds no batch results ({RESULTS}); run fqa batch first")
+    if not any((out_dir / n).exists() for n in (RESULTS_JSONL, ERRORS_JSONL, RESULTS_DIR)):
+        raise BatchInputError(f"{out_dir} holds no batch results ({RESULTS_JSONL} or {RESULTS_DIR}/); "
+                              "run fqa batch first")
     collector = _Collector(teachers)
-    for result in iter_jsonl(results_path):
+    for result in iter_results(out_dir):
         collector.add(result)
-    errors = list(iter_jsonl(out_dir / ERRORS))
+    errors = list(iter_errors(out_dir))
     rows = collector.rows
     missing = [t for t, b in collector.builders.items() if not b._results]
     if missing:
@@ -333,18 +331,18 @@ def _build(out_dir: Path, teachers: list[str] | None, run: dict | None) -> tuple
     report = BatchReport(
         overview=overview, by_evaluator=group_rows(rows, "evaluator"), by_school=group_rows(rows, "school"),
         distributions=distributions(rows), patterns=collector.pattern_list(),
-        calibration=_calibration(collector, results_path),
+        calibration=_calibration(collector, out_dir),
         teachers=[b.build() for _, b in sorted(collector.builders.items())], run=run)
     return report, rows
 
 
 def write_scores_parquet(rows: list[dict], target: Path) -> None:
     """The flat score rows (as in scores.csv) -> Parquet with typed columns (temporary name, then moved)."""
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    table = pd.DataFrame(rows, columns=list(SCORE_COLUMNS)).astype({c: "string" for c in SCORE_COLUMNS[:7]})
     tmp = target.with_suffix(".parquet.tmp")
-    table.to_parquet(tmp, index=False)
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCORES_SCHEMA), tmp)
     tmp.replace(target)
 
 

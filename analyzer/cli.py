@@ -200,7 +200,8 @@ def batch(
     Writes results.jsonl, scores.csv/.parquet, errors.jsonl, summary.json and report.html to --out."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .batch_runner import count_rows, run_batch
+    from .batch_input import count_rows
+    from .batch_runner import run_batch
 
     overrides = {k: v for k, v in (("record_id", id_column), ("text", text_column), ("evaluator", evaluator_column),
                                    ("teacher", teacher_column), ("school", school_column),
@@ -268,15 +269,17 @@ def prep(
 ) -> None:
     """Mid-year conversation prep for one teacher: ratings over time, components with and without evidence,
     strengths and growth areas with their evidence, and reflective questions to ask."""
-    from .batch_report import iter_jsonl, render_prep_html
+    from .batch_parts import has_parts, iter_results
+    from .batch_report import render_prep_html
     from .batch_runner import teacher_results
     from .prep import teacher_prep
 
     try:
         if source.is_dir():
-            if not (source / "results.jsonl").exists():
-                raise FqaError(f"{source} holds no results.jsonl; give a batch output folder or an export file")
-            results = iter_jsonl(source / "results.jsonl")
+            if not (source / "results.jsonl").exists() and not has_parts(source):
+                raise FqaError(f"{source} holds no batch results (results.jsonl or results/); give a batch output "
+                               "folder or an export file")
+            results = iter_results(source)
         else:
             overrides = {"teacher": teacher_column} if teacher_column else None
             with err.status(f"analysing the records of teacher {teacher}..."):

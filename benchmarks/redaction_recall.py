@@ -19,7 +19,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analyzer.batch import detect_columns  # noqa: E402
-from analyzer.batch_runner import known_names  # noqa: E402
+from analyzer.batch_input import known_names  # noqa: E402
 from analyzer.redact import LETTER, PLACEHOLDER, Redactor  # noqa: E402
 
 

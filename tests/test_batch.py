@@ -186,9 +186,10 @@ def test_unreadable_inputs_are_clear(tmp_path, name, content, message):
 
 @pytest.mark.slow
 def test_long_form_ratings_across_chunk_boundaries(tmp_path, monkeypatch):
+    import analyzer.batch_input
     import analyzer.batch_runner as runner
 
-    monkeypatch.setattr(runner, "CHUNK_ROWS", 4)  # records of three rows straddle chunks
+    monkeypatch.setattr(analyzer.batch_input, "CHUNK_ROWS", 4)  # records of three rows straddle chunks
     rows = [["record_id", "feedback", "component", "rating", "evaluator"]]
     for i in range(5):
         for component, value in (("3b", "2"), ("3c", str(1 + i % 4)), ("2d", "")):

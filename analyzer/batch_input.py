@@ -171,6 +171,14 @@ def count_rows(path: Path, encoding: str) -> int | None:
         return None
 
 
+def total_rows(files: list[Path], encoding: str, limit_bytes: int = 2 * 1024**3) -> int | None:
+    """Data rows in all files (for a progress bar's ETA); None when uncountable or too large to count quickly."""
+    if sum(f.stat().st_size for f in files) > limit_bytes:
+        return None
+    counts = [count_rows(f, encoding) for f in files]
+    return None if None in counts else sum(counts)
+
+
 def name_columns(header: list[str], columns: ColumnMap) -> tuple[list[str], list[str]]:
     """For --redact: (columns whose header contains "name", the teacher / evaluator columns)."""
     return ([c for c in header if "name" in str(c).lower()],

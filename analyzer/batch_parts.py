@@ -64,6 +64,15 @@ def write_part(out: Path, part: str, results: list[dict], errors: list[dict]) ->
     _write_atomic(pa.Table.from_pylist(rows, schema=RESULTS_SCHEMA), _part_path(out, RESULTS_DIR, part))
 
 
+def remove_temporaries(out: Path) -> int:
+    """Delete the temporary files of attempts that died before moving them into place (call when no task runs)."""
+    stray = [p for folder in (RESULTS_DIR, ERRORS_DIR) if (out / folder).is_dir()
+             for p in (out / folder).glob(".part-*.tmp")]
+    for p in stray:
+        p.unlink()
+    return len(stray)
+
+
 def part_counts(out: Path, part: str) -> tuple[int, int]:
     """(results, errors) of a complete part, from the Parquet footers."""
     return tuple(pq.ParquetFile(_part_path(out, folder, part)).metadata.num_rows

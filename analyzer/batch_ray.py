@@ -31,7 +31,15 @@ import pandas as pd
 
 from .batch import BatchInputError, ColumnMap, count_records, detect_columns, long_groups, process_batch, record_keys
 from .batch_input import ROW, chunk_names, input_files, name_columns, read_header, record_chunks
-from .batch_parts import ERRORS_DIR, RESULTS_DIR, complete_parts, part_counts, part_id, write_part
+from .batch_parts import (
+    ERRORS_DIR,
+    RESULTS_DIR,
+    complete_parts,
+    part_counts,
+    part_id,
+    remove_temporaries,
+    write_part,
+)
 from .batch_report import write_report
 from .redact import Redactor
 
@@ -234,6 +242,8 @@ def run_batch_ray(spec: str | Path, out: Path, *, rubric: str | None = None, ove
     from . import batch_input
 
     ray = import_ray()
+    from ray.data.expressions import col
+
     files = input_files(spec)
     header = read_header(files[0], encoding)
     for other in files[1:]:
@@ -255,7 +265,7 @@ def run_batch_ray(spec: str | Path, out: Path, *, rubric: str | None = None, ove
                                        batch_format="pandas", num_cpus=0)
                     .groupby("record_id").aggregate(ray.data.aggregate.Count(alias_name="n"),
                                                     ray.data.aggregate.Min("position", alias_name="first"))
-                    .filter(expr="n > 1").take_all())
+                    .filter(expr=col("n") > 1).take_all())
         first_positions = {r["record_id"]: int(r["first"]) for r in repeated}
         redactor = None
         if redact:
@@ -289,6 +299,7 @@ def run_batch_ray(spec: str | Path, out: Path, *, rubric: str | None = None, ove
     finally:
         if started:
             ray.shutdown()
+    remove_temporaries(out)
     stale = complete_parts(out) - produced
     if stale:
         raise BatchInputError(f"{out} holds {len(stale)} part file(s) this input does not produce (e.g. part-"

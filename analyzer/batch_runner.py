@@ -36,6 +36,14 @@ class BatchSummary:
     resumed_from_row: int
 
 
+def _init_worker(threads: int) -> None:
+    """Each of N worker processes gets its share of the cores for torch (it would otherwise take them all,
+    and N workers would oversubscribe the machine)."""
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 def _work(args: tuple) -> tuple[list[dict], list[dict], int, int]:
     """One chunk in a worker: (results, errors, its last input row, its record count)."""
     chunk, columns, rubric, duplicates, redactor, last_row, n_records = args
@@ -87,7 +95,8 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
     if workers > 1:
         import multiprocessing
 
-        pool = multiprocessing.get_context("spawn").Pool(workers)
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(threads,))
         stream = pool.imap(_work, chunks())
     else:
         stream = map(_work, chunks())

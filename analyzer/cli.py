@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,11 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 EXIT_INPUT_ERROR = 1
+
+
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
 
 
 def _fail(exc: FqaError) -> typer.Exit:
@@ -175,7 +181,8 @@ def serve(
 
 @app.command()
 def batch(
-    source: Annotated[Path, typer.Argument(help="district export: .csv, .tsv, .jsonl, .xlsx or .parquet")],
+    source: Annotated[Path, typer.Argument(help="district export: .csv, .tsv, .jsonl, .xlsx or .parquet (with "
+                                                 "--engine ray also a folder of them or a quoted glob)")],
     out_dir: Annotated[Path, typer.Option("--out", help="folder for results.jsonl, scores.csv/.parquet, errors.jsonl, "
                                                         "summary.json, report.html")],
     rubric: Annotated[str | None, typer.Option(help="rubric id for rows without a rubric column")] = None,
@@ -189,7 +196,13 @@ def batch(
     rubric_column: Annotated[str | None, typer.Option(help="column with each row's rubric id")] = None,
     component_column: Annotated[str | None, typer.Option(help="long-form ratings: column with the component")] = None,
     rating_column: Annotated[str | None, typer.Option(help="long-form ratings: column with the rating")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes (local engine)")] = 1,
+    engine: Annotated[Engine, typer.Option(help="local: this machine; ray: a Ray cluster or a local Ray instance "
+                                                "(needs the [ray] extra)")] = Engine.local,
+    address: Annotated[str | None, typer.Option(help="--engine ray: join this cluster (auto, ray://host:port); "
+                                                     "default: start a local Ray instance")] = None,
+    num_cpus: Annotated[int | None, typer.Option(min=1, help="--engine ray: CPUs to use, one actor each "
+                                                            "(default: all Ray sees)")] = None,
     resume: Annotated[bool, typer.Option(help="continue an interrupted run in --out")] = False,
     encoding: Annotated[str, typer.Option(help="encoding of the input file")] = "utf-8",
     teachers: Annotated[str | None, typer.Option(help="add a mid-year prep section to report.html for these "
@@ -197,10 +210,11 @@ def batch(
     redact: Annotated[bool, typer.Option(help="replace person names (teachers, students) in every output")] = False,
 ) -> None:
     """Analyse every record of an export; bad rows go to errors.jsonl, good rows are all processed.
-    Writes results.jsonl, scores.csv/.parquet, errors.jsonl, summary.json and report.html to --out."""
+    Writes results.jsonl, scores.csv/.parquet, errors.jsonl, summary.json and report.html to --out
+    (with --engine ray: results/ and errors/ Parquet part files instead of the .jsonl and .csv files)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .batch_input import count_rows
+    from .batch_input import input_files, total_rows
     from .batch_runner import run_batch
 
     overrides = {k: v for k, v in (("record_id", id_column), ("text", text_column), ("evaluator", evaluator_column),
@@ -210,9 +224,16 @@ def batch(
                                    ("rating", rating_column)) if v}
     try:
         teacher_ids = parse_teachers(teachers)
+        if engine is Engine.local and (address or num_cpus):
+            raise FqaError("--address and --num-cpus are for --engine ray; the local engine takes --workers")
+        if engine is Engine.ray and workers != 1:
+            raise FqaError("--workers is for the local engine; with --engine ray use --num-cpus")
+        if engine is Engine.local and (source.is_dir() or any(ch in str(source) for ch in "*?[")):
+            raise FqaError(f"{source}: the local engine reads one file; use --engine ray for a folder or a glob, "
+                           "or give the files one at a time")
+        total = total_rows(input_files(source), encoding)
     except FqaError as exc:
         raise _fail(exc) from None
-    total = count_rows(source, encoding) if source.exists() else None
     columns = [TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                TimeRemainingColumn()]
     try:
@@ -224,13 +245,18 @@ def batch(
                 speed = bar.tasks[0].speed
                 bar.update(task, rate=f"{speed:.1f} rows/s" if speed else "")
 
-            summary = run_batch(source, out_dir, rubric=rubric, overrides=overrides, encoding=encoding,
-                                workers=workers, resume=resume, progress=advance, teachers=teacher_ids,
-                                redact=redact)
+            options = dict(rubric=rubric, overrides=overrides, encoding=encoding, resume=resume, progress=advance,
+                           teachers=teacher_ids, redact=redact)
+            if engine is Engine.ray:
+                from .batch_ray import run_batch_ray
+
+                summary = run_batch_ray(source, out_dir, address=address, num_cpus=num_cpus, **options)
+            else:
+                summary = run_batch(source, out_dir, workers=workers, **options)
     except FqaError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        err.print(f"interrupted: the outputs in {out_dir} are valid up to the last completed chunk; "
+        err.print(f"interrupted: the outputs in {out_dir} keep every completed chunk; "
                   "run again with --resume to continue")
         raise typer.Exit(130) from None
     out.print(f"{summary.records_in} records in = {summary.results} results + {summary.errors} errors "

@@ -6,7 +6,8 @@ then `results/part-<id>.parquet`, each under a temporary name moved into place: 
 when its results file exists, and a re-run (a retried task, a resume) rewrites it whole, never twice.
 
 `iter_results` / `iter_errors` read a results folder whatever wrote it: `results.jsonl` and
-`errors.jsonl` (the local engine) or the part files, in input order.
+`errors.jsonl` (the local engine) or the part files, in input order. `saved_state` / `save_state`
+keep the run state file both engines use for --resume.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .batch import SCORE_COLUMNS, score_row
+from .batch import SCORE_COLUMNS, BatchInputError, score_row
 
 RESULTS_JSONL, ERRORS_JSONL = "results.jsonl", "errors.jsonl"
 RESULTS_DIR, ERRORS_DIR = "results", "errors"
@@ -113,3 +114,32 @@ def iter_errors(out: Path) -> Iterator[dict]:
     if (out / ERRORS_JSONL).exists() or not has_parts(out):
         return _iter_jsonl(out / ERRORS_JSONL)
     return _iter_parts(out, ERRORS_DIR, None)
+
+
+def saved_state(out: Path, resume: bool, redact: bool, state_file: str, outputs: tuple[str, ...],
+                foreign: tuple[str, ...], foreign_engine: str) -> dict | None:
+    """The state a run saved in `out` when resuming it (None: start fresh), after the checks both engines make:
+    no run of the other engine there (`foreign` outputs), no earlier run at all without --resume, same --redact."""
+    theirs = [n for n in foreign if (out / n).exists()]
+    if theirs:
+        raise BatchInputError(f"{out} holds a run of the {foreign_engine} engine ({', '.join(theirs)}); resume it "
+                              f"with --engine {foreign_engine} or choose an empty --out folder")
+    existing = [n for n in (*outputs, state_file) if (out / n).exists()]
+    if not resume:
+        if existing:
+            raise BatchInputError(f"{out} already holds a run ({', '.join(existing)}); use --resume to continue it "
+                                  "or choose an empty --out folder")
+        return None
+    if not (out / state_file).exists():
+        return None
+    state = json.loads((out / state_file).read_text(encoding="utf-8"))
+    if state.get("redact", False) != redact:
+        raise BatchInputError(f"the run in {out} was {'' if state.get('redact') else 'not '}redacted; resume it "
+                              f"{'with' if state.get('redact') else 'without'} --redact so all outputs match")
+    return state
+
+
+def save_state(out: Path, state_file: str, state: dict) -> None:
+    tmp = out / (state_file + ".tmp")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    os.replace(tmp, out / state_file)

@@ -17,7 +17,6 @@ Ray is an optional dependency (`pip install 'feedback-quality-analyzer[ray]'`); 
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import pickle
@@ -38,6 +37,8 @@ from .batch_parts import (
     part_counts,
     part_id,
     remove_temporaries,
+    save_state,
+    saved_state,
     write_part,
 )
 from .batch_report import write_report
@@ -201,33 +202,12 @@ def _state(out: Path, resume: bool, redact: bool, files: list[Path]) -> dict:
     """The run's settings (run.json): fresh, or the saved ones checked against this run on --resume."""
     fresh = {"engine": "ray", "files": [str(f.resolve()) for f in files], "redact": redact,
              "redact_salt": secrets.token_hex(16)}
-    local = [n for n in ("results.jsonl", "progress.json") if (out / n).exists()]
-    if local:
-        raise BatchInputError(f"{out} holds a run of the local engine ({', '.join(local)}); resume it with "
-                              "--engine local or choose an empty --out folder")
-    saved = out / RUN_STATE
-    existing = [n for n in (RUN_STATE, RESULTS_DIR, ERRORS_DIR) if (out / n).exists()]
-    if not resume:
-        if existing:
-            raise BatchInputError(f"{out} already holds a run ({', '.join(existing)}); use --resume to continue it "
-                                  "or choose an empty --out folder")
-        return fresh
-    if not saved.exists():
-        return fresh
-    state = json.loads(saved.read_text(encoding="utf-8"))
-    if state.get("files") != fresh["files"]:
+    state = saved_state(out, resume, redact, RUN_STATE, (RESULTS_DIR, ERRORS_DIR),
+                        ("results.jsonl", "progress.json"), "local")
+    if state is not None and state.get("files") != fresh["files"]:
         raise BatchInputError(f"the run in {out} read other input files; resume it with the same input "
                               "or choose an empty --out folder")
-    if state.get("redact", False) != redact:
-        raise BatchInputError(f"the run in {out} was {'' if state.get('redact') else 'not '}redacted; resume it "
-                              f"{'with' if state.get('redact') else 'without'} --redact so all outputs match")
-    return state
-
-
-def _save(out: Path, state: dict) -> None:
-    tmp = out / (RUN_STATE + ".tmp")
-    tmp.write_text(json.dumps(state), encoding="utf-8")
-    os.replace(tmp, out / RUN_STATE)
+    return state or fresh
 
 
 def run_batch_ray(spec: str | Path, out: Path, *, rubric: str | None = None, overrides: dict[str, str] | None = None,
@@ -253,7 +233,7 @@ def run_batch_ray(spec: str | Path, out: Path, *, rubric: str | None = None, ove
     columns = detect_columns(header, overrides, rubric)
     out.mkdir(parents=True, exist_ok=True)
     state = _state(out, resume, redact, files)
-    _save(out, state)
+    save_state(out, RUN_STATE, state)
     job = Job(tuple(str(f.resolve()) for f in files), encoding, columns, rubric, batch_input.CHUNK_ROWS)
     started_at = time.perf_counter()
     started = _start(ray, address, num_cpus)
@@ -304,7 +284,7 @@ def run_batch_ray(spec: str | Path, out: Path, *, rubric: str | None = None, ove
     if stale:
         raise BatchInputError(f"{out} holds {len(stale)} part file(s) this input does not produce (e.g. part-"
                               f"{min(stale)}); choose an empty --out folder")
-    _save(out, {k: v for k, v in state.items() if k != "redact_salt"})  # finished: the salt is no longer needed
+    save_state(out, RUN_STATE, {k: v for k, v in state.items() if k != "redact_salt"})  # finished: the salt is no longer needed
     write_report(out, teachers, run={"input": str(spec), "records_in": records_n, "engine": "ray",
                                      "parts": len(produced), "parts_skipped": skipped, "redacted": redact})
     return RayBatchSummary(str(spec), records_n, results_n, errors_n, len(produced), skipped, init_seconds,

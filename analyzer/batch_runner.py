@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .batch import SCORE_COLUMNS, BatchInputError, detect_columns, long_groups, process_batch, record_keys, score_row
 from .batch_input import ROW, check_input, known_names, read_chunks, read_header, record_chunks
+from .batch_parts import RESULTS_DIR, save_state, saved_state
 from .batch_report import write_report
 from .redact import Redactor
 
@@ -115,9 +116,9 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
                 for fh in files.values():
                     fh.flush()
                     os.fsync(fh.fileno())
-                _save(out, {"rows": done_rows, "records": records_n, "results": results_n, "errors": errors_n,
-                            "redact": redact, "redact_salt": state["redact_salt"],
-                            "sizes": {n: (out / n).stat().st_size for n in OUTPUTS}})
+                save_state(out, PROGRESS, {"rows": done_rows, "records": records_n, "results": results_n,
+                                           "errors": errors_n, "redact": redact, "redact_salt": state["redact_salt"],
+                                           "sizes": {n: (out / n).stat().st_size for n in OUTPUTS}})
                 if progress is not None:
                     progress(consumed)  # input rows (a record in long form spans several)
     finally:
@@ -126,8 +127,8 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
         for fh in files.values():
             fh.close()
     if (out / PROGRESS).exists():  # finished: the pseudonym salt is no longer needed for a resume
-        _save(out, {k: v for k, v in json.loads((out / PROGRESS).read_text(encoding="utf-8")).items()
-                    if k != "redact_salt"})
+        saved = json.loads((out / PROGRESS).read_text(encoding="utf-8"))
+        save_state(out, PROGRESS, {k: v for k, v in saved.items() if k != "redact_salt"})
     summary = BatchSummary(str(path), records_n, results_n, errors_n, state["rows"])
     write_report(out, teachers, run={"input": str(path), "records_in": records_n, "resumed_from_row": state["rows"],
                                      "workers": workers, "redacted": redact})
@@ -170,27 +171,11 @@ def _interrupt_after_block():
 
 def _start(out: Path, resume: bool, redact: bool) -> dict:
     """Fresh state, or the saved one with the outputs cut back to what it recorded."""
-    fresh = {"rows": 0, "records": 0, "results": 0, "errors": 0, "redact": redact, "redact_salt": secrets.token_hex(16)}
-    saved = out / PROGRESS
-    if not resume:
-        existing = [n for n in (*OUTPUTS, PROGRESS) if (out / n).exists()]
-        if existing:
-            raise BatchInputError(f"{out} already holds a run ({', '.join(existing)}); use --resume to continue it "
-                                  "or choose an empty --out folder")
-        return fresh
-    if not saved.exists():
-        return fresh
-    state = json.loads(saved.read_text(encoding="utf-8"))
-    if state.get("redact", False) != redact:
-        raise BatchInputError(f"the run in {out} was {'' if state.get('redact') else 'not '}redacted; resume it "
-                              f"{'with' if state.get('redact') else 'without'} --redact so all outputs match")
+    state = saved_state(out, resume, redact, PROGRESS, OUTPUTS, ("run.json", RESULTS_DIR), "ray")
+    if state is None:
+        return {"rows": 0, "records": 0, "results": 0, "errors": 0, "redact": redact,
+                "redact_salt": secrets.token_hex(16)}
     for name, size in state["sizes"].items():
         with (out / name).open("r+b") as fh:
             fh.truncate(size)
     return state
-
-
-def _save(out: Path, state: dict) -> None:
-    tmp = out / (PROGRESS + ".tmp")
-    tmp.write_text(json.dumps(state), encoding="utf-8")
-    os.replace(tmp, out / PROGRESS)

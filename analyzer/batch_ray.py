@@ -255,10 +255,16 @@ def run_batch_ray(spec: str | Path, out: Path, *, rubric: str | None = None, ove
             redactor = Redactor(frozenset(names), salt=state["redact_salt"])
         actors = int(num_cpus or ray.cluster_resources().get("CPU", 1))
         done = frozenset(complete_parts(out))
-        # One chunk per block, so that each actor call takes one chunk (the read tasks would otherwise merge
-        # them into large blocks that one actor works through alone). Only this pass runs with tiny blocks.
-        ray.data.DataContext.get_current().target_max_block_size = 1
-        analysed = source.map_batches(
+        # One chunk per block, so that each actor call takes one chunk and reports it (the read task would
+        # otherwise merge chunks into blocks of several, dealt out to the actors whole). A dataset keeps a copy
+        # of the context it was made with, so only this pass runs with tiny blocks.
+        context = ray.data.DataContext.get_current()
+        default_block_size, context.target_max_block_size = context.target_max_block_size, 1
+        try:
+            chunks = ray.data.read_datasource(_datasource(job), num_cpus=0)
+        finally:
+            context.target_max_block_size = default_block_size
+        analysed = chunks.map_batches(
             ChunkAnalyzer, fn_constructor_kwargs={"job": job, "out": str(out.resolve()),
                                                   "first_positions": first_positions, "done": done,
                                                   "redactor": redactor},

@@ -165,3 +165,33 @@ def test_redaction_is_the_same_on_both_engines(tmp_path, monkeypatch):
     same_outputs(tmp_path / "local", tmp_path / "ray")
     texts = " ".join(s["text"] for r in iter_results(tmp_path / "ray") for s in r["analysis"]["sentences"])
     assert "[name]" in texts
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_joins_a_running_cluster(tmp_path):
+    """`ray start --head` in its own processes, then `fqa batch --engine ray --address` joins it (and leaves it
+    running); a wrong address is a clear error."""
+    import socket
+
+    from analyzer.batch_ray import run_batch_ray
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ray_cli = Path(sys.executable).with_name("ray")
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    subprocess.run([str(ray_cli), "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
+                    "--disable-usage-stats"], check=True, capture_output=True, env=env)
+    try:
+        subset = tmp_path / "subset.csv"
+        pd.read_csv(EXPORT, dtype=str, keep_default_na=False).head(12).to_csv(subset, index=False)
+        summary = run_batch_ray(subset, tmp_path / "out", address=f"127.0.0.1:{port}")
+        assert (summary.records_in, summary.results + summary.errors) == (12, 12)
+        status = subprocess.run([str(ray_cli), "status", f"--address=127.0.0.1:{port}"], capture_output=True,
+                                text=True, env=env)
+        assert status.returncode == 0  # the cluster is still up: the run only disconnected from it
+    finally:
+        subprocess.run([str(ray_cli), "stop", "--force"], capture_output=True, env=env)
+    with pytest.raises(BatchInputError, match="cannot join the Ray cluster"):
+        run_batch_ray(subset, tmp_path / "out2", address=f"127.0.0.1:{port}")

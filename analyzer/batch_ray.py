@@ -177,6 +177,20 @@ class ChunkAnalyzer:
         return results, errors
 
 
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast on a `host:port` or `ray://host:port` nobody listens on (Ray itself would retry for minutes)."""
+    import socket
+
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return  # "auto" and other forms: Ray resolves them and fails quickly itself
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise BatchInputError(f"cannot join the Ray cluster at {address} ({exc.strerror or exc}); start it with "
+                              "`ray start --head` or check --address") from None
+
+
 def _start(ray, address: str | None, num_cpus: int | None) -> bool:
     """Join the cluster at `address`, or start a local instance; True when this process started it."""
     if ray.is_initialized():
@@ -187,11 +201,21 @@ def _start(ray, address: str | None, num_cpus: int | None) -> bool:
     if address is None:
         ray.init(num_cpus=num_cpus or os.cpu_count(), **options)
     else:
+        _check_reachable(address)
+        try:  # use a token when there is one, as Ray 2.60 does for `auto` but not for an explicit address
+            from ray._private.authentication.authentication_token_setup import (
+                maybe_enable_token_auth_if_token_available,
+            )
+
+            maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+        except ImportError:  # another Ray version: it decides itself
+            pass
         try:
             ray.init(address=address, **options)
         except (ConnectionError, RuntimeError) as exc:
             raise BatchInputError(f"cannot join the Ray cluster at {address} ({exc}); start it with "
-                                  "`ray start --head` or check --address") from None
+                                  "`ray start --head`, check --address, and if the cluster uses token "
+                                  "authentication, give its token in RAY_AUTH_TOKEN or ~/.ray/auth_token") from None
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False

@@ -180,7 +180,7 @@ def test_joins_a_running_cluster(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     ray_cli = Path(sys.executable).with_name("ray")
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token"}  # for `ray status`
     subprocess.run([str(ray_cli), "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
                     "--disable-usage-stats"], check=True, capture_output=True, env=env)
     try:

@@ -3,7 +3,7 @@
 `process_batch(records, columns)` takes a pandas DataFrame (one row per feedback record), validates
 each row (id, text, rubric, ratings), analyses the good ones in batched passes, and returns result
 rows and error rows. Every input row ends in exactly one of the two: records in = results + errors.
-Runners (the local `fqa batch`, later a distributed one) only read input, call this, and write.
+Runners (the local engine in batch_runner, the Ray engine in batch_ray) only read input, call this, and write.
 """
 from __future__ import annotations
 
@@ -159,9 +159,14 @@ def long_groups(records, columns: ColumnMap) -> dict[int, LongGroup]:
     return groups
 
 
+def record_starts(records, columns: ColumnMap) -> list[int]:
+    """Position of the first row of each record: every row, or in long form the first of each group."""
+    return list(long_groups(records, columns)) if columns.long_form else list(range(len(records)))
+
+
 def count_records(records, columns: ColumnMap) -> int:
     """Records in a table: rows, or in long form groups of consecutive rows with one record id."""
-    return len(long_groups(records, columns)) if columns.long_form else len(records)
+    return len(record_starts(records, columns))
 
 
 def process_batch(records, columns: ColumnMap, default_rubric: str | None = None,

@@ -28,7 +28,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .batch import BatchInputError, ColumnMap, count_records, detect_columns, long_groups, process_batch, record_keys
+from .batch import (
+    BatchInputError,
+    ColumnMap,
+    count_records,
+    detect_columns,
+    process_batch,
+    record_keys,
+    record_starts,
+)
 from .batch_input import ROW, chunk_names, input_files, name_columns, read_header, record_chunks
 from .batch_parts import (
     ERRORS_DIR,
@@ -69,10 +77,12 @@ class Job:
     rubric: str | None
     chunk_rows: int
 
-    @property
-    def names_files(self) -> bool:
-        """Results and errors name their file when the input has more than one."""
-        return len(self.files) > 1
+    def file_label(self, index: int) -> str | None:
+        """How results and errors name their file: None for a single file, else its path below the folder
+        that holds all of them."""
+        if len(self.files) == 1:
+            return None
+        return os.path.relpath(self.files[index], os.path.commonpath([os.path.dirname(f) for f in self.files]))
 
 
 @dataclass
@@ -113,18 +123,13 @@ def _datasource(job: Job):
     return ExportChunks()
 
 
-def _firsts(chunk: pd.DataFrame, columns: ColumnMap) -> list[int]:
-    """Positions of the first row of each record in a chunk."""
-    return list(long_groups(chunk, columns)) if columns.long_form else list(range(len(chunk)))
-
-
 def _record_ids(batch: pd.DataFrame, columns: ColumnMap) -> pd.DataFrame:
     """Map step of the duplicate pass: (record id, position) of every record with an id."""
     ids, positions = [], []
     for index, blob in zip(batch["file_index"], batch["chunk"]):
         chunk = pickle.loads(blob)
         keys, rows = record_keys(chunk, columns), [int(r) for r in chunk[ROW]]
-        for i in _firsts(chunk, columns):
+        for i in record_starts(chunk, columns):
             if keys[i]:
                 ids.append(keys[i])
                 positions.append(int(index) * _ORDINAL + rows[i])
@@ -147,7 +152,8 @@ class ChunkAnalyzer:
         from . import nlp
 
         nlp.load_all()
-        self.job, self.out, self.first_positions, self.done, self.redactor = job, Path(out), first_positions, done, redactor
+        self.job, self.out, self.redactor = job, Path(out), redactor
+        self.first_positions, self.done = first_positions, done
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         rows = []
@@ -166,14 +172,14 @@ class ChunkAnalyzer:
 
     def _analyse(self, chunk: pd.DataFrame, index: int) -> tuple[list[dict], list[dict]]:
         keys, rows = record_keys(chunk, self.job.columns), [int(r) for r in chunk[ROW]]
-        duplicates = {rows[i] for i in _firsts(chunk, self.job.columns)
+        duplicates = {rows[i] for i in record_starts(chunk, self.job.columns)
                       if keys[i] in self.first_positions and self.first_positions[keys[i]] != index * _ORDINAL + rows[i]}
         results, errors = process_batch(chunk, self.job.columns, self.job.rubric, seen_ids=set(),
                                         duplicate_rows=duplicates, redactor=self.redactor)
-        if self.job.names_files:
-            name = Path(self.job.files[index]).name
+        label = self.job.file_label(index)
+        if label is not None:
             for row in (*results, *errors):
-                row["file"] = name
+                row["file"] = label
         return results, errors
 
 

@@ -18,7 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .batch import SCORE_COLUMNS, BatchInputError, detect_columns, long_groups, process_batch, record_keys, score_row
+from .batch import (
+    SCORE_COLUMNS,
+    BatchInputError,
+    detect_columns,
+    process_batch,
+    record_keys,
+    record_starts,
+    score_row,
+)
 from .batch_input import ROW, check_input, known_names, read_chunks, read_header, record_chunks
 from .batch_parts import RESULTS_DIR, save_state, saved_state
 from .batch_report import write_report
@@ -83,7 +91,7 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
 
     def _task(chunk) -> tuple:
         duplicates = set()
-        firsts = long_groups(chunk, columns) if columns.long_form else range(len(chunk))
+        firsts = record_starts(chunk, columns)
         keys = record_keys(chunk, columns)
         rows = [int(x) for x in chunk[ROW]]
         for i in firsts:

@@ -28,6 +28,10 @@ def check_input(path: Path) -> None:
         raise BatchInputError(f"{path}: unknown file type '{path.suffix}'; use {', '.join(SUPPORTED)}")
 
 
+def is_glob(spec: str | Path) -> bool:
+    return any(ch in str(spec) for ch in "*?[")
+
+
 def input_files(spec: str | Path) -> list[Path]:
     """The export files a spec names: one file, a folder (its supported files), or a glob; sorted, so the
     order (and with it which of two equal record ids is the first) is the same on every run."""
@@ -37,7 +41,7 @@ def input_files(spec: str | Path) -> list[Path]:
         if not files:
             raise BatchInputError(f"{path}: the folder holds no {', '.join(SUPPORTED)} files")
         return files
-    if any(ch in str(spec) for ch in "*?["):
+    if is_glob(spec):
         files = sorted(Path(p) for p in glob.glob(str(spec)) if Path(p).is_file())
         if not files:
             raise BatchInputError(f"no file matches {spec}")

@@ -289,14 +289,11 @@ def _calibration(collector: _Collector, out_dir: Path) -> list[CalibrationSectio
     return sections
 
 
-def build_report(out_dir: Path, teachers: list[str] | None = None, run: dict | None = None) -> BatchReport:
-    """Aggregate the results folder (see the module docstring). `teachers`: ids, or ["all"], for prep sections;
-    `run`: what the runner recorded (input, records_in: the input rows it read)."""
-    return _build(out_dir, teachers, run)[0]
-
-
-def _build(out_dir: Path, teachers: list[str] | None, run: dict | None) -> tuple[BatchReport, list[dict]]:
-    """The report and the flat score row of every result (for scores.parquet)."""
+def build_report(out_dir: Path, teachers: list[str] | None = None,
+                 run: dict | None = None) -> tuple[BatchReport, list[dict]]:
+    """Aggregate the results folder (see the module docstring): the report, and the flat score row of every
+    result (for scores.parquet). `teachers`: ids, or ["all"], for prep sections; `run`: what the runner
+    recorded (input, records_in: the input rows it read)."""
     run = run or {}
     if not any((out_dir / n).exists() for n in (RESULTS_JSONL, ERRORS_JSONL, RESULTS_DIR)):
         raise BatchInputError(f"{out_dir} holds no batch results ({RESULTS_JSONL} or {RESULTS_DIR}/); "
@@ -351,7 +348,7 @@ def write_report(out_dir: Path, teachers: list[str] | None = None, run: dict | N
     summary_path = out_dir / SUMMARY
     if run is None and summary_path.exists():  # `fqa report DIR` keeps what the runner recorded
         run = json.loads(summary_path.read_text(encoding="utf-8")).get("run", {})
-    report, rows = _build(out_dir, teachers, run)
+    report, rows = build_report(out_dir, teachers, run)
     write_scores_parquet(rows, out_dir / SCORES_PARQUET)
     summary = {"records_in": report.overview.records_in, "results": report.overview.results,
                "errors": report.overview.errors, "invariant_holds": report.overview.invariant_holds,

@@ -214,7 +214,7 @@ def batch(
     (with --engine ray: results/ and errors/ Parquet part files instead of the .jsonl and .csv files)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .batch_input import input_files, total_rows
+    from .batch_input import input_files, is_glob, total_rows
     from .batch_runner import run_batch
 
     overrides = {k: v for k, v in (("record_id", id_column), ("text", text_column), ("evaluator", evaluator_column),
@@ -228,7 +228,7 @@ def batch(
             raise FqaError("--address and --num-cpus are for --engine ray; the local engine takes --workers")
         if engine is Engine.ray and workers != 1:
             raise FqaError("--workers is for the local engine; with --engine ray use --num-cpus")
-        if engine is Engine.local and (source.is_dir() or any(ch in str(source) for ch in "*?[")):
+        if engine is Engine.local and (source.is_dir() or is_glob(source)):
             raise FqaError(f"{source}: the local engine reads one file; use --engine ray for a folder or a glob, "
                            "or give the files one at a time")
         total = total_rows(input_files(source), encoding)

@@ -87,7 +87,7 @@ def rubric_texts(rubric: Rubric, examples: dict[str, list[str]] | None = None) -
 
 def rubric_index(rubric: Rubric, examples: dict[str, list[str]] | None = None) -> RubricIndex:
     """The embedded texts of a rubric, computed once per rubric version (extra examples bypass the cache)."""
-    key = (rubric.digest, nlp.embedding_model_name())
+    key = (rubric.digest, nlp.embedding_model_name(), nlp.precision_in_use())
     if examples is None:
         with _lock:
             if key in _indexes:

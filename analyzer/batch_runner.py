@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import nlp
 from .batch import (
     SCORE_COLUMNS,
     BatchInputError,
@@ -45,12 +46,8 @@ class BatchSummary:
     resumed_from_row: int
 
 
-def _init_worker(threads: int) -> None:
-    """Each of N worker processes gets its share of the cores for torch (it would otherwise take them all,
-    and N workers would oversubscribe the machine)."""
-    import torch
-
-    torch.set_num_threads(threads)
+def _init_worker(workers: int) -> None:
+    nlp.share_cores(workers)
 
 
 def _work(args: tuple) -> tuple[list[dict], list[dict], int, int]:
@@ -104,8 +101,7 @@ def run_batch(path: Path, out: Path, *, rubric: str | None = None, overrides: di
     if workers > 1:
         import multiprocessing
 
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(threads,))
+        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(workers,))
         stream = pool.imap(_work, chunks())
     else:
         stream = map(_work, chunks())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -175,8 +176,11 @@ def serve(
     from api.settings import get_api_settings
 
     settings = get_api_settings()
+    workers = workers or settings.workers
+    os.environ["FQA_API_WORKERS"] = str(workers)  # each worker's app splits the cores by it
+    get_api_settings.cache_clear()
     uvicorn.run("api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-                workers=workers or settings.workers, log_level="info", access_log=False)
+                workers=workers, log_level="info", access_log=False)
 
 
 @app.command()

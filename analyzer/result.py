@@ -183,6 +183,7 @@ class ModelInfo(BaseModel):
     spacy: str
     embeddings: str
     classifiers: str
+    encoder_precision: str = Field("float32", description="`float32` or `bfloat16` (where the CPU has it natively)")
 
 
 class FeedbackAnalysis(BaseModel):

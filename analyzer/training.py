@@ -79,7 +79,8 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
     models_dir = models_dir or settings.models_dir
     files = corpus_files(corpora_dir, "train")
     docs = read_documents(files)
-    data = gold_matrix(docs)
+    with nlp.float32_encoder():  # the same features, so the same models, on every CPU
+        data = gold_matrix(docs)
     dev_mask = np.array([is_dev(i) for i in data.doc_ids])
     train_part, dev_part = data.features.rows(~dev_mask), data.features.rows(dev_mask)
     selection_vectorizer = make_vectorizer().fit(train_part.texts)

@@ -116,6 +116,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        nlp.share_cores(settings.workers)
         await run_in_threadpool(_warm_up)
         yield
 

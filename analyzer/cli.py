@@ -116,11 +116,12 @@ def train(
     corpora: Annotated[Path | None, typer.Option(help="corpora folder (default: the project's)")] = None,
     models: Annotated[Path | None, typer.Option(help="where to write the models (default: the project's)")] = None,
 ) -> None:
-    """Rebuild the sentence classifiers and their model cards from the annotated corpus."""
+    """Rebuild the fine-tuned encoder layers, the sentence classifiers and their model cards from the corpus."""
     from .training import train as run_training
 
     try:
-        with err.status("training sentence classifiers..."):
+        with err.status("fine-tuning the encoder's top layers, then training the sentence classifiers "
+                        "(about 12 minutes on 2 cores)..."):
             manifest = run_training(corpora, models)
     except FqaError as exc:
         raise _fail(exc) from None

@@ -1,7 +1,7 @@
 """Turn sentence ranges of many texts into model features in one batched pass.
 
 Used identically at training and at inference: one spaCy pass over the texts (`nlp.pipe`), cues per
-sentence span, one embedding call over every sentence of every text.
+sentence span, one encoder pass over every sentence of every text (general and label embeddings).
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ class SentenceFeatures:
 
     texts: list[str]
     cues: list[list[CueHit]]
-    embeddings: np.ndarray  # (n, d), unit length
-    matrix: np.ndarray  # (n, d + number of cues): the dense part of the classifier input
+    embeddings: np.ndarray  # (n, d), general embeddings (similarity, alignment), unit length
+    matrix: np.ndarray  # (n, d + number of cues): label embeddings and cues, the dense part of the classifier input
 
     def __len__(self) -> int:
         return len(self.cues)
@@ -56,11 +56,11 @@ def featurize_docs(docs: Iterable[Doc], spans: list[list[tuple[int, int]]]) -> S
             hits = extract_cues(span, lex)
             all_cues.append(hits + [section] if section else hits)
             sentence_texts.append(text[start:end])
-    embeddings = nlp.embed(sentence_texts)
-    return SentenceFeatures(sentence_texts, all_cues, embeddings, feature_matrix(embeddings, all_cues))
+    general, label = nlp.embed_pair(sentence_texts)
+    return SentenceFeatures(sentence_texts, all_cues, general, feature_matrix(label, all_cues))
 
 
 def feature_matrix(embeddings: np.ndarray, cues: list[list[CueHit]]) -> np.ndarray:
-    """[embedding | cue flags], one row per sentence."""
+    """[label embedding | cue flags], one row per sentence."""
     cue_rows = np.array([cue_vector(c) for c in cues], dtype=np.float32).reshape(len(cues), len(CUE_NAMES))
     return np.hstack([embeddings, cue_rows]).astype(np.float32)

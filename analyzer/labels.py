@@ -116,5 +116,9 @@ def load_label_models(folder: Path) -> LabelModels:
             raise ModelNotFoundError(f"{path} contains types that are not trusted for loading: {untrusted}")
         loaded[name] = sio.load(path)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    encoder_file = manifest.get("features", {}).get("label_encoder", {}).get("file")
+    if encoder_file and not (folder / encoder_file).is_file():
+        raise ModelNotFoundError(f"model file {folder / encoder_file} (the fine-tuned encoder layers the classifiers "
+                                 f"read) is missing. Run `fqa train` to rebuild {folder}.")
     vectorizer = loaded.pop(VECTORIZER)
     return LabelModels(vectorizer, loaded, manifest)

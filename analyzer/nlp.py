@@ -21,6 +21,7 @@ from .config import get_settings
 from .errors import ModelNotFoundError
 
 if TYPE_CHECKING:
+    import torch
     from sentence_transformers import SentenceTransformer
     from spacy.language import Language
 
@@ -40,6 +41,8 @@ _spacy: "Language | None" = None
 _spacy_name: str | None = None
 _embedders: "dict[str, SentenceTransformer]" = {}  # by precision
 _precision_override: ContextVar[str | None] = ContextVar("fqa_encoder_precision", default=None)
+_label_tops: "dict[tuple[str, str], torch.nn.ModuleList | None]" = {}  # (models dir, precision) -> layers
+_label_top_override: ContextVar["torch.nn.ModuleList | None"] = ContextVar("fqa_label_top", default=None)
 _label_models: "LabelModels | None" = None
 _ner: "Language | None" = None
 # The analysis needs tags and lemmas only; the parser and NER are the slow part of the pipeline.
@@ -190,19 +193,50 @@ def encoder_precision() -> str:
 
 
 def embed(sentences: list[str]) -> np.ndarray:
-    """Unit-length embeddings, one row per sentence (an empty (0, d) array for no sentences)."""
+    """General embeddings (similarity, alignment, compare): unit length, float32, one row per sentence."""
+    return embed_pair(sentences, with_label=False)[0]
+
+
+def embed_pair(sentences: list[str], with_label: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(general, label) embeddings of every sentence from one encoder pass (`encoder.encode`); the label
+    embedding comes from the fine-tuned top layers in the models folder, or is the general one without them."""
+    from .encoder import encode
+
     model = get_embedder()
     if not sentences:
-        return np.zeros((0, model.get_embedding_dimension()), dtype=np.float32)
-    vectors = model.encode(
-        sentences,
-        batch_size=get_settings().embed_batch_size,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    ).astype(np.float32, copy=False)
-    # Normalised here, in float32, whatever precision the encoder ran in.
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+        empty = np.zeros((0, model.get_embedding_dimension()), dtype=np.float32)
+        return empty, empty
+    tuned = get_label_top() if with_label else None
+    return encode(model, sentences, get_settings().embed_batch_size, tuned)
+
+
+def get_label_top() -> "torch.nn.ModuleList | None":
+    """The fine-tuned top encoder layers (`encoder_top.safetensors` in `FQA_MODELS_DIR`), None if absent."""
+    override = _label_top_override.get()
+    if override is not None:
+        return override
+    from .encoder import TOP_FILE, load_top
+
+    path = get_settings().models_dir / TOP_FILE
+    key = (str(path), precision_in_use())
+    if key not in _label_tops:
+        if not path.is_file():
+            get_label_models()  # raises if the classifiers were trained on fine-tuned layers
+        model = get_embedder()
+        with _lock:
+            if key not in _label_tops:
+                _label_tops[key] = load_top(model, path) if path.is_file() else None
+    return _label_tops[key]
+
+
+@contextmanager
+def label_layers(top: "torch.nn.ModuleList") -> Iterator[None]:
+    """Use these fine-tuned top layers for label embeddings inside this block (`fqa train`)."""
+    token = _label_top_override.set(top)
+    try:
+        yield
+    finally:
+        _label_top_override.reset(token)
 
 
 def get_label_models() -> "LabelModels":
@@ -222,6 +256,7 @@ def reset_label_models() -> None:
     global _label_models
     with _lock:
         _label_models = None
+        _label_tops.clear()
 
 
 def share_cores(processes: int) -> int:
@@ -240,6 +275,7 @@ def load_all() -> None:
     get_spacy()
     get_embedder()
     get_label_models()
+    get_label_top()
 
 
 def models_loaded() -> bool:

@@ -15,9 +15,11 @@ import numpy as np
 
 from . import nlp
 from .config import get_settings
-from .constants import BOOLEAN_LABELS, QUESTION_LABEL
+from .constants import BOOLEAN_LABELS, QUESTION_LABEL, QUESTION_TYPES
 from .corpus import GoldDocument, corpus_files, read_documents
 from .cues import CUE_NAMES
+from .encoder import TOP_FILE, save_top
+from .finetune import Examples, FineTuneConfig, fine_tune
 from .lexicons import lexicon_files
 from .features import SentenceFeatures, featurize
 from .labels import COMPONENT, NONE_COMPONENT, LabelModels, design_matrix, make_classifier, make_vectorizer
@@ -72,15 +74,29 @@ def _headline(label: str, metrics: dict) -> float:
     return metrics["macro_f1_question_types"] if label == QUESTION_LABEL else metrics["f1"]
 
 
-def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> dict:
-    """Train, select, refit and save every classifier; return the training report (also in the manifest)."""
+def fine_tune_examples(docs: list[GoldDocument]) -> Examples:
+    rows = [(d.text[s.start:s.end], s) for d in docs for s in d.sentences]
+    return Examples(texts=[t for t, _ in rows],
+                    boolean=np.array([[getattr(s, label) for label in BOOLEAN_LABELS] for _, s in rows], dtype=float),
+                    question=np.array([QUESTION_TYPES.index(s.question) for _, s in rows]),
+                    component=[s.component or NONE_COMPONENT for _, s in rows])
+
+
+def train(corpora_dir: Path | None = None, models_dir: Path | None = None,
+          fine_tune_config: FineTuneConfig = FineTuneConfig()) -> dict:
+    """Fine-tune the encoder's top layers, then train, select, refit and save every classifier; return the
+    training report (also in the manifest)."""
     settings = get_settings()
     corpora_dir = corpora_dir or settings.corpora_dir
     models_dir = models_dir or settings.models_dir
     files = corpus_files(corpora_dir, "train")
     docs = read_documents(files)
+    tuning_docs = [d for d in docs if not is_dev(d.id)]  # the dev split stays unseen for choosing C below
+    examples = fine_tune_examples(tuning_docs)
     with nlp.float32_encoder():  # the same features, so the same models, on every CPU
-        data = gold_matrix(docs)
+        top = fine_tune(nlp.get_embedder(), examples, fine_tune_config)
+        with nlp.label_layers(top):
+            data = gold_matrix(docs)
     dev_mask = np.array([is_dev(i) for i in data.doc_ids])
     train_part, dev_part = data.features.rows(~dev_mask), data.features.rows(dev_mask)
     selection_vectorizer = make_vectorizer().fit(train_part.texts)
@@ -100,7 +116,7 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
                          "grid": {str(c): round(_headline(label, m), 4) for c, m in trials}}
     report[COMPONENT]["rubric"] = CORPUS_RUBRIC
     manifest = {
-        "version": f"{MODEL_VERSION_PREFIX}-{_inputs_digest(files)}",
+        "version": f"{MODEL_VERSION_PREFIX}-{_inputs_digest(files, fine_tune_config)}",
         "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "data": {
             "files": [str(f.relative_to(corpora_dir)) for f in files],
@@ -115,24 +131,30 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None) -> di
             "cues": list(CUE_NAMES),
             "ngrams": len(vectorizer.vocabulary_),
             "spacy_model": nlp.spacy_model_name(),
+            "label_encoder": {"file": TOP_FILE, "layers": fine_tune_config.layers, "epochs": fine_tune_config.epochs,
+                              "sentences": len(examples.texts),
+                              "data": "training split without its dev documents"},
         },
         "labels": report,
     }
     models = LabelModels(vectorizer, estimators, manifest)
     models.save(models_dir)
+    save_top(top, models_dir / TOP_FILE)
     _write_cards(models_dir, manifest)
     nlp.reset_label_models()
     return manifest
 
 
-def _inputs_digest(files: list[Path]) -> str:
-    """Digest of everything that shapes the models: corpus, the lexicons the cues read, cue names, grid."""
+def _inputs_digest(files: list[Path], fine_tune_config: FineTuneConfig) -> str:
+    """Digest of everything that shapes the models: corpus, the lexicons the cues read, cue names, grid,
+    fine-tuning settings."""
     h = hashlib.sha1()
     for f in [*files, *lexicon_files()]:
         h.update(f.read_bytes())
     h.update("|".join(CUE_NAMES).encode())
     h.update(repr(C_GRID).encode())
     h.update(f"{COMPONENT}:{CORPUS_RUBRIC}".encode())
+    h.update(repr(fine_tune_config).encode())
     return h.hexdigest()[:10]
 
 
@@ -162,8 +184,11 @@ def _write_cards(models_dir: Path, manifest: dict) -> None:
 
 - **Version**: {manifest['version']} (trained {manifest['trained_at']} by `fqa train`)
 - **Task**: the `{label}` label of the DESIGN.md annotation guide; {kind}.
-- **Features**: {manifest['features']['embedding_dimensions']}-dimensional sentence embedding
-  ({manifest['features']['embedding_model']}), plus {len(manifest['features']['cues'])} binary linguistic cues
+- **Features**: {manifest['features']['embedding_dimensions']}-dimensional label embedding (mean-pooled output
+  of {manifest['features']['embedding_model']} whose top {manifest['features']['label_encoder']['layers']} layers
+  were fine-tuned by `fqa train` for {manifest['features']['label_encoder']['epochs']} epochs on
+  {manifest['features']['label_encoder']['sentences']} sentences of the training split without its dev documents,
+  one multi-task head for all labels; saved as `{manifest['features']['label_encoder']['file']}`), plus {len(manifest['features']['cues'])} binary linguistic cues
   from the {manifest['features']['spacy_model']} tagger and lexicons ({', '.join(manifest['features']['cues'])}),
   plus TF-IDF of {manifest['features']['ngrams']} word uni-/bigrams (shared `vectorizer.skops`);
   L2-regularised logistic regression with C = {info['C']} (chosen on the dev split

@@ -1,6 +1,7 @@
 """Experiment: end-to-end fine-tuning of all-MiniLM-L6-v2 with a multi-task sentence head.
 
-Not used by the product yet. Measured 2026-11-24 on the 4,697-sentence training corpus (b1-b8),
+The product now fine-tunes a copy of the top 3 layers instead (`analyzer/finetune.py`, QUALITY.md).
+Measured 2026-11-24 on the 4,697-sentence training corpus (b1-b8),
 3 epochs, folds 0-2 of GroupKFold(5) (each fold ~5.5 min on 2 cores): evidence 0.925/0.914/0.902,
 judgment 0.867/0.904/0.875, recommendation 0.903/0.866/0.860, question 0.964/0.961/0.977, against the
 shipped logistic regressions on the same folds 0.889/0.859/0.884, 0.845/0.869/0.816, 0.867/0.864/0.823,

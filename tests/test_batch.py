@@ -43,8 +43,11 @@ def write_csv(path: Path, data, delimiter=","):
 
 def start_batch_until_first_chunk(path: Path, out: Path, output) -> subprocess.Popen:
     """`fqa batch` in its own process, returned once it has recorded its first chunk (progress.json)."""
+    # Ctrl-C handling as in a terminal, even when the suite itself runs in the background (where a shell
+    # starts commands with SIGINT ignored, and the child would inherit that).
     proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "batch", str(path), "--out", str(out)],
-                            stdout=output, stderr=output, text=True)
+                            stdout=output, stderr=output, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline and not (out / "progress.json").exists():
         time.sleep(0.2)

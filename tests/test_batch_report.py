@@ -37,7 +37,8 @@ RECORDS = [
     ("r05", "o2", "E2", "T2", "Omar Haddad", "South", "2025-10-02",
      "Students were engaged and the teacher was clearly prepared. Wonderful rapport.", "3", "4", "4"),
     ("r06", "o3", "E1", "T1", "Dana Whitlock", "North", "2026-01-20",
-     "Dana, the exit ticket showed 18 of 22 students could explain photosynthesis in their own words. Keanu "
+     "Dana, checking for understanding was a clear strength: the exit ticket showed 18 of 22 students could explain "
+     "photosynthesis in their own words. Keanu "
      "explained it to his table using the diagram. Try sorting tomorrow's groups by the exit ticket. What will you "
      "do with the four who did not get there?", "3", "3", "3"),
     ("r07", "o4", "E2", "T1", "Dana Whitlock", "North", "2026-03-11",

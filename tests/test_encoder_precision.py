@@ -64,3 +64,16 @@ def test_bfloat16_embeddings_stay_close_to_float32(settings):
     cosines = (full * half).sum(axis=1)
     assert cosines.min() > 0.999
     assert not np.array_equal(full, half)  # the bfloat16 model really ran
+
+
+def test_processes_share_the_cores(monkeypatch):
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.setattr(nlp.os, "cpu_count", lambda: 8)
+    try:
+        assert nlp.share_cores(1) == 8 and torch.get_num_threads() == before  # one process: torch's own default
+        assert nlp.share_cores(4) == 2 and torch.get_num_threads() == 2
+        assert nlp.share_cores(16) == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

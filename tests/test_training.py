@@ -8,8 +8,10 @@ import pytest
 
 from analyzer import nlp
 from analyzer.corpus import read_documents
+from analyzer.encoder import TOP_FILE, load_top
 from analyzer.errors import CorpusError, ModelNotFoundError
 from analyzer.features import featurize
+from analyzer.finetune import FineTuneConfig
 from analyzer.labels import load_label_models
 from analyzer.training import train
 
@@ -29,17 +31,31 @@ def small_corpus(tmp_path_factory) -> Path:
     return folder
 
 
-def test_training_is_deterministic_and_writes_cards(small_corpus, tmp_path):
-    first, second = tmp_path / "m1", tmp_path / "m2"
-    manifest = train(small_corpus, first)
-    train(small_corpus, second)
+QUICK = FineTuneConfig(epochs=1)  # the shipped models use the defaults; one epoch keeps the suite fast
+
+
+@pytest.fixture(scope="module")
+def trained(small_corpus, tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("models")
+    return folder, train(small_corpus, folder, QUICK)
+
+
+def _copy(trained, tmp_path) -> Path:
+    return Path(shutil.copytree(trained[0], tmp_path / "models"))
+
+
+def test_training_is_deterministic_and_writes_cards(small_corpus, trained, tmp_path):
+    (first, manifest), second = trained, tmp_path / "m2"
+    train(small_corpus, second, QUICK)
+    assert (first / TOP_FILE).read_bytes() == (second / TOP_FILE).read_bytes()  # the same fine-tuned layers
     for label in ("evidence", "judgment", "recommendation", "question"):
         card = (first / f"{label}.card.md").read_text()
         assert "Dev-split metrics" in card and manifest["version"] in card
         assert label in manifest["labels"]
     a, b = load_label_models(first), load_label_models(second)
     texts = ["At 9:05 you modeled problem 2.", "Great energy!", "Next time, try a timer.", "What did you notice?"]
-    features = featurize(texts, [[(0, len(t))] for t in texts])
+    with nlp.label_layers(load_top(nlp.get_embedder(), first / TOP_FILE)):
+        features = featurize(texts, [[(0, len(t))] for t in texts])
     pa, pb = a.predict(features), b.predict(features)
     for label in pa.boolean:
         np.testing.assert_array_equal(pa.boolean[label], pb.boolean[label])
@@ -52,11 +68,18 @@ def test_missing_models_name_the_fix(tmp_path):
         load_label_models(tmp_path)
 
 
-def test_missing_classifier_file_names_the_fix(small_corpus, tmp_path):
-    train(small_corpus, tmp_path)
-    (tmp_path / "judgment.skops").unlink()
+def test_missing_classifier_file_names_the_fix(trained, tmp_path):
+    folder = _copy(trained, tmp_path)
+    (folder / "judgment.skops").unlink()
     with pytest.raises(ModelNotFoundError, match="judgment.skops"):
-        load_label_models(tmp_path)
+        load_label_models(folder)
+
+
+def test_missing_encoder_layers_name_the_fix(trained, tmp_path):
+    folder = _copy(trained, tmp_path)
+    (folder / TOP_FILE).unlink()
+    with pytest.raises(ModelNotFoundError, match=TOP_FILE):
+        load_label_models(folder)
 
 
 def test_missing_spacy_model_names_the_package(monkeypatch):

@@ -1,0 +1,103 @@
+"""Sentence embeddings of two kinds from one pass of the encoder.
+
+MiniLM's lower layers run once; its original top layers then give the *general* embedding (topic
+similarity, rubric alignment, rating levels, compare), and the fine-tuned copy of the top layers that
+`fqa train` writes (`models/encoder_top.safetensors`) gives the *label* embedding that the sentence
+classifiers read. Without fine-tuned layers the label embedding is the general one.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+TOP_FILE = "encoder_top.safetensors"
+
+
+def transformer(model: "SentenceTransformer") -> "torch.nn.Module":
+    """The Hugging Face model inside a sentence-transformers model."""
+    return model[0].auto_model
+
+
+def top_layers(hf_model: "torch.nn.Module", count: int) -> "torch.nn.ModuleList":
+    """The last `count` layers of a Hugging Face BERT-style model (the modules themselves, not copies)."""
+    layers = hf_model.encoder.layer
+    if not 0 < count <= len(layers):
+        raise ValueError(f"the encoder has {len(layers)} layers; cannot take the top {count}")
+    return layers[len(layers) - count:]
+
+
+def load_top(model: "SentenceTransformer", path: Path) -> "torch.nn.ModuleList":
+    """A copy of the model's top layers with the fine-tuned weights saved at `path`."""
+    from safetensors.torch import load_file
+
+    state = load_file(str(path))
+    count = 1 + max(int(key.split(".", 1)[0]) for key in state)
+    top = copy.deepcopy(top_layers(transformer(model), count))
+    top.load_state_dict(state)
+    dtype = next(transformer(model).parameters()).dtype
+    return top.to(dtype).eval()
+
+
+def save_top(top: "torch.nn.ModuleList", path: Path) -> None:
+    from safetensors.torch import save_file
+
+    save_file({k: v.detach().float().contiguous() for k, v in top.state_dict().items()}, str(path))
+
+
+def encode(model: "SentenceTransformer", sentences: list[str], batch_size: int,
+           tuned: "torch.nn.ModuleList | None" = None) -> tuple[np.ndarray, np.ndarray]:
+    """(general, label) embeddings, unit length, float32, one row per sentence.
+
+    Sentences are sorted by length and batched (less padding); the tuned layers, if any, continue from
+    the hidden states and attention mask that enter the original top layers, so the lower layers run once.
+    """
+    import torch
+
+    hf = transformer(model)
+    dim = hf.config.hidden_size
+    general = np.zeros((len(sentences), dim), dtype=np.float32)
+    label = general if tuned is None else np.zeros((len(sentences), dim), dtype=np.float32)
+    order = np.argsort([len(s) for s in sentences], kind="stable")
+    entry = hf.encoder.layer[len(hf.encoder.layer) - len(tuned)] if tuned is not None else None
+    captured: dict = {}
+
+    def capture(_module, args, kwargs):
+        captured["args"], captured["kwargs"] = args, kwargs
+
+    handle = entry.register_forward_pre_hook(capture, with_kwargs=True) if entry is not None else None
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(sentences), batch_size):
+                rows = order[start:start + batch_size]
+                batch = model.tokenizer([sentences[i] for i in rows], padding=True, truncation=True,
+                                        max_length=model.max_seq_length, return_tensors="pt")
+                mask = batch["attention_mask"].unsqueeze(-1)
+                general[rows] = _mean_pool(hf(**batch).last_hidden_state, mask)
+                if tuned is not None:
+                    hidden, *rest = captured["args"]
+                    for layer in tuned:
+                        out = layer(hidden, *rest, **captured["kwargs"])
+                        hidden = out[0] if isinstance(out, tuple) else out
+                    label[rows] = _mean_pool(hidden, mask)
+    finally:
+        if handle is not None:
+            handle.remove()
+    general = _unit(general)
+    return general, (general if tuned is None else _unit(label))
+
+
+def _mean_pool(hidden: "torch.Tensor", mask: "torch.Tensor") -> np.ndarray:
+    mask = mask.to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return pooled.float().numpy()
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -8,6 +8,7 @@ classifiers read. Without fine-tuned layers the label embedding is the general o
 from __future__ import annotations
 
 import copy
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,9 +68,11 @@ def encode(model: "SentenceTransformer", sentences: list[str], batch_size: int,
     order = np.argsort([len(s) for s in sentences], kind="stable")
     entry = hf.encoder.layer[len(hf.encoder.layer) - len(tuned)] if tuned is not None else None
     captured: dict = {}
+    caller = threading.get_ident()
 
     def capture(_module, args, kwargs):
-        captured["args"], captured["kwargs"] = args, kwargs
+        if threading.get_ident() == caller:  # another thread's forward pass through the shared model is not ours
+            captured["args"], captured["kwargs"] = args, kwargs
 
     handle = entry.register_forward_pre_hook(capture, with_kwargs=True) if entry is not None else None
     try:

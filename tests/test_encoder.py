@@ -51,6 +51,18 @@ def test_tuned_layers_continue_from_the_shared_lower_layers(model):
     assert (general * label).sum(axis=1).max() < 0.9999  # the tuned layers really ran
 
 
+def test_threads_encoding_at_once_get_their_own_results(model):
+    from concurrent.futures import ThreadPoolExecutor
+
+    top = _perturbed_top(model)
+    batches = [SENTENCES[:3], SENTENCES[2:], SENTENCES[::-1], SENTENCES[1:4]] * 3
+    alone = [encoder.encode(model, b, 2, top) for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda b: encoder.encode(model, b, 2, top), batches))
+    for (g1, l1), (g2, l2) in zip(alone, together):
+        assert np.allclose(g1, g2, atol=1e-5) and np.allclose(l1, l2, atol=1e-5)
+
+
 def test_saved_top_layers_load_back(model, tmp_path):
     top = _perturbed_top(model)
     encoder.save_top(top, tmp_path / encoder.TOP_FILE)

@@ -64,7 +64,7 @@ def encode(model: "SentenceTransformer", sentences: list[str], batch_size: int,
     hf = transformer(model)
     dim = hf.config.hidden_size
     general = np.zeros((len(sentences), dim), dtype=np.float32)
-    label = general if tuned is None else np.zeros((len(sentences), dim), dtype=np.float32)
+    label = np.zeros((len(sentences), dim), dtype=np.float32) if tuned is not None else None
     order = np.argsort([len(s) for s in sentences], kind="stable")
     entry = hf.encoder.layer[len(hf.encoder.layer) - len(tuned)] if tuned is not None else None
     captured: dict = {}
@@ -81,14 +81,14 @@ def encode(model: "SentenceTransformer", sentences: list[str], batch_size: int,
                 rows = order[start:start + batch_size]
                 batch = model.tokenizer([sentences[i] for i in rows], padding=True, truncation=True,
                                         max_length=model.max_seq_length, return_tensors="pt")
-                mask = batch["attention_mask"].unsqueeze(-1)
-                general[rows] = _mean_pool(hf(**batch).last_hidden_state, mask)
+                mask = batch["attention_mask"]
+                general[rows] = mean_pool(hf(**batch).last_hidden_state, mask).float().numpy()
                 if tuned is not None:
                     hidden, *rest = captured["args"]
                     for layer in tuned:
                         out = layer(hidden, *rest, **captured["kwargs"])
                         hidden = out[0] if isinstance(out, tuple) else out
-                    label[rows] = _mean_pool(hidden, mask)
+                    label[rows] = mean_pool(hidden, mask).float().numpy()
     finally:
         if handle is not None:
             handle.remove()
@@ -96,10 +96,10 @@ def encode(model: "SentenceTransformer", sentences: list[str], batch_size: int,
     return general, (general if tuned is None else _unit(label))
 
 
-def _mean_pool(hidden: "torch.Tensor", mask: "torch.Tensor") -> np.ndarray:
-    mask = mask.to(hidden.dtype)
-    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-    return pooled.float().numpy()
+def mean_pool(hidden: "torch.Tensor", attention_mask: "torch.Tensor") -> "torch.Tensor":
+    """Mean of the token vectors that are not padding (sentence-transformers' mean pooling), in hidden's dtype."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .constants import BOOLEAN_LABELS, QUESTION_TYPES
-from .encoder import top_layers, transformer
+from .encoder import mean_pool, top_layers, transformer
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,8 @@ def fine_tune(model, examples: Examples, config: FineTuneConfig = FineTuneConfig
             rows = order[start:start + config.batch_size]
             batch = model.tokenizer([examples.texts[i] for i in rows], padding=True, truncation=True,
                                     max_length=config.max_length, return_tensors="pt")
-            hidden = base(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).float()
-            logits = head(dropout((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)))
+            pooled = mean_pool(base(**batch).last_hidden_state, batch["attention_mask"])
+            logits = head(dropout(pooled))
             loss = (bce(logits[:, :nb], boolean[rows]) + ce(logits[:, nb:nb + nq], question[rows])
                     + ce(logits[:, nb + nq:], component[rows]))
             optimizer.zero_grad()

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -172,8 +173,14 @@ def float32_encoder() -> Iterator[None]:
 
 def cpu_has_native_bfloat16() -> bool:
     """True where the CPU multiplies bfloat16 in hardware (x86 AVX512-BF16 or AMX; read on Linux only)."""
+    return _native_bfloat16(CPUINFO)
+
+
+@lru_cache(maxsize=4)
+def _native_bfloat16(cpuinfo: Path) -> bool:
+    """Read once per process: the precision is asked on every analysis, and the CPU does not change."""
     try:
-        flags = CPUINFO.read_text(encoding="utf-8", errors="replace")
+        flags = cpuinfo.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
     return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))

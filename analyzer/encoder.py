@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 TOP_FILE = "encoder_top.safetensors"
+STORED_DTYPE = "bfloat16"  # the tuned layers' weights on disk: half the size of float32
 
 
 def transformer(model: "SentenceTransformer") -> "torch.nn.Module":
@@ -47,9 +48,24 @@ def load_top(model: "SentenceTransformer", path: Path) -> "torch.nn.ModuleList":
 
 
 def save_top(top: "torch.nn.ModuleList", path: Path) -> None:
+    """Save the tuned layers' weights in STORED_DTYPE (exact for layers passed through `round_to_stored`)."""
+    import torch
     from safetensors.torch import save_file
 
-    save_file({k: v.detach().float().contiguous() for k, v in top.state_dict().items()}, str(path))
+    dtype = getattr(torch, STORED_DTYPE)
+    save_file({k: v.detach().to(dtype).contiguous() for k, v in top.state_dict().items()}, str(path))
+
+
+def round_to_stored(top: "torch.nn.ModuleList") -> "torch.nn.ModuleList":
+    """Round the weights (in place, kept float32) to the values `save_top` stores, so that embeddings computed
+    right after fine-tuning are exactly those of the layers loaded back from disk."""
+    import torch
+
+    dtype = getattr(torch, STORED_DTYPE)
+    with torch.no_grad():
+        for tensor in top.state_dict().values():
+            tensor.copy_(tensor.to(dtype).to(tensor.dtype))
+    return top
 
 
 def encode(model: "SentenceTransformer", sentences: list[str], batch_size: int,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .constants import BOOLEAN_LABELS, QUESTION_TYPES
-from .encoder import mean_pool, top_layers, transformer
+from .encoder import mean_pool, round_to_stored, top_layers, transformer
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class Examples:
 
 
 def fine_tune(model, examples: Examples, config: FineTuneConfig = FineTuneConfig()):
-    """The fine-tuned copy of `model`'s top `config.layers` layers (a `torch.nn.ModuleList`, float32).
+    """The fine-tuned copy of `model`'s top `config.layers` layers (a `torch.nn.ModuleList`, float32 holding the
+    values `encoder.save_top` stores, so the classifiers see the same embeddings as after a load).
 
     Deterministic for a given machine and thread count: fixed seeds, fixed batch order.
     """
@@ -80,4 +81,4 @@ def fine_tune(model, examples: Examples, config: FineTuneConfig = FineTuneConfig
             torch.nn.utils.clip_grad_norm_([*tuned, *head.parameters()], 1.0)
             optimizer.step()
             schedule.step()
-    return top_layers(base, config.layers).eval()
+    return round_to_stored(top_layers(base, config.layers).eval())

@@ -13,7 +13,7 @@ from . import nlp
 from .config import get_settings
 from .constants import BOOLEAN_LABELS, QUESTION_LABEL
 from .corpus import GoldDocument, corpus_files, read_documents
-from .alignment import SIMILARITY, TRAINED, align, rubric_index
+from .alignment import SIMILARITY, TRAINED, align, rubric_index, section_components
 from .features import featurize
 from .labels import COMPONENT, NONE_COMPONENT, Predictions
 from .metrics import binary_metrics, component_metrics, question_metrics
@@ -68,7 +68,7 @@ def evaluate_documents(docs: list[GoldDocument]) -> dict:
 
 
 def component_alignment(data: GoldMatrix, predictions: Predictions) -> dict:
-    """Alignment to the corpus rubric three ways: the trained classifier; zero-shot similarity to the
+    """Alignment to the corpus rubric: the trained classifier (also without the heading prior); zero-shot similarity to the
     rubric's own texts; similarity with the training corpus' labelled sentences added as examples."""
     rubric = get_rubric(CORPUS_RUBRIC)
     gold = [None if c == NONE_COMPONENT else str(c) for c in data.labels[COMPONENT]]
@@ -77,14 +77,30 @@ def component_alignment(data: GoldMatrix, predictions: Predictions) -> dict:
     for d in train:
         for s in d.sentences:
             examples.setdefault(s.component or NONE_COMPONENT, []).append(d.text[s.start:s.end])
-    ways = {"trained": align(rubric, data.features.embeddings, predictions, method=TRAINED),
-            "zero_shot": align(rubric, data.features.embeddings, method=SIMILARITY),
-            "similarity_with_examples": align(rubric, data.features.embeddings, method=SIMILARITY, examples=examples)}
+    sections = document_sections(data, rubric)
+    embeddings = data.features.embeddings
+    ways = {"trained": align(rubric, embeddings, predictions, method=TRAINED, sections=sections),
+            "zero_shot": align(rubric, embeddings, method=SIMILARITY, sections=sections),
+            "similarity_with_examples": align(rubric, embeddings, method=SIMILARITY, examples=examples, sections=sections),
+            "trained_without_headings": align(rubric, embeddings, predictions, method=TRAINED)}
     out = {"rubric": rubric.id}
     for name, result in ways.items():
         ids = rubric.component_ids
         ranked = [[ids[j] for j in np.argsort(-row, kind="stable")] for row in result.scores]
         out[name] = component_metrics(gold, ranked, result.component)
+    return out
+
+
+def document_sections(data: GoldMatrix, rubric) -> list[int | None]:
+    """`alignment.section_components` of every document in the matrix (its rows are grouped by document)."""
+    out: list[int | None] = []
+    start = 0
+    while start < len(data.doc_ids):
+        end = start
+        while end < len(data.doc_ids) and data.doc_ids[end] == data.doc_ids[start]:
+            end += 1
+        out += section_components(data.features.texts[start:end], rubric)
+        start = end
     return out
 
 

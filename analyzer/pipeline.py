@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import nlp
-from .alignment import ComponentScores, RubricIndex, align, rubric_index, top_components
+from .alignment import ComponentScores, RubricIndex, align, rubric_index, section_components, top_components
 from .config import Settings, get_settings
 from .constants import BOOLEAN_LABELS, QUESTION_TYPES, QuestionType, WarningCode
 from .cues import CUE_LABELS, CueHit
@@ -57,9 +57,12 @@ def analyze_many(
     models = nlp.get_label_models()
     predictions = models.predict(features)
     aligned = index = None
+    sections: list[int | None] = []
     if chosen is not None:
         index = rubric_index(chosen)
-        aligned = align(chosen, features.embeddings, predictions)
+        sections = [j for c, ranges in zip(checked, units)
+                    for j in section_components([c.text[a:b] for a, b in ranges], chosen)]
+        aligned = align(chosen, features.embeddings, predictions, sections=sections)
     info = ModelInfo(spacy=nlp.spacy_model_name(), embeddings=nlp.embedding_model_name(),
                      classifiers=models.version, encoder_precision=nlp.precision_in_use())
     results, row = [], 0
@@ -71,7 +74,7 @@ def analyze_many(
         if aligned is not None and index is not None:
             part = ComponentScores(aligned.method, aligned.scores[rows], aligned.best_text[rows],
                                    aligned.component[rows])
-            sentences = _with_components(sentences, part, index)
+            sentences = _with_components(sentences, part, index, sections[rows])
             alignment = (part, index, resolved[k], profile)
         results.append(_document(original, check, sentences, embeddings, settings, info, alignment))
         row += len(ranges)
@@ -93,12 +96,13 @@ def _resolve_rubric(n: int, rubric, ratings, profile) -> tuple[Rubric | None, li
     return chosen, [resolve_ratings(chosen, r, profile) for r in ratings]
 
 
-def _with_components(sentences: list[Sentence], part: ComponentScores, index: RubricIndex) -> list[Sentence]:
+def _with_components(sentences: list[Sentence], part: ComponentScores, index: RubricIndex,
+                     sections: list[int | None]) -> list[Sentence]:
     comps = index.rubric.components
     return [s.model_copy(update={
         "component": part.component[i],
         "components": [ComponentMatch(id=comps[j].id, name=comps[j].name, score=round(score, 4),
-                                      matched=index.texts[best])
+                                      matched=index.texts[best], heading=j == sections[i])
                        for j, score, best in top_components(part, i)],
     }) for i, s in enumerate(sentences)]
 

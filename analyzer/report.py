@@ -242,7 +242,7 @@ def render_eval(report: dict, console: Console) -> None:
         ct = Table(title=f"Rubric alignment ({comp['rubric']}) on the test split")
         for col in ("method", "top-1", "top-3", "none P", "none R", "none F1", "accuracy"):
             ct.add_column(col, justify="right" if col != "method" else "left")
-        for name in ("trained", "similarity_with_examples", "zero_shot"):
+        for name in ("trained", "trained_without_headings", "similarity_with_examples", "zero_shot"):
             m = comp[name]
             ct.add_row(name.replace("_", " "), f"{m['top1']:.3f}", f"{m['top3']:.3f}", f"{m['none']['precision']:.3f}",
                        f"{m['none']['recall']:.3f}", f"{m['none']['f1']:.3f}", f"{m['accuracy']:.3f}")

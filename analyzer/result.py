@@ -40,6 +40,8 @@ class ComponentMatch(BaseModel):
     name: str
     score: float = Field(description="classifier probability (trained) or cosine similarity (similarity method)")
     matched: str = Field(description="the component's description, look-for or level descriptor closest to the sentence")
+    heading: bool = Field(False, description="the sentence sits under a heading naming this component, which "
+                                             "raised its score")
 
 
 class Sentence(BaseModel):

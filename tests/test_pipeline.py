@@ -4,6 +4,7 @@ import json
 import pytest
 
 from analyzer import FeedbackAnalysis, analyze, analyze_many
+from analyzer.alignment import HEADING_WEIGHT, TRAINED
 from analyzer.errors import EmptyTextError, FqaError, NotTextError, TextTooLongError
 
 pytestmark = pytest.mark.slow
@@ -132,6 +133,18 @@ def test_rubric_alignment_sets_components_and_checks_ratings():
     assert checks["2d"].status == "not_addressed" and checks["3b"].evidence_sentences == [1]
     assert checks["3b"].supported_level is not None and checks["3b"].rating == 4
     assert result.to_dict()["scores"]["alignment"]["rating_checks"][0]["component"] == "2d"
+
+
+def test_a_component_heading_leans_the_sentences_under_it():
+    body = "Only 3 of 24 students spoke during the 20-minute discussion, and you answered two of your own questions."
+    plain = analyze(body, rubric="fft-style").sentences[0]
+    headed = analyze("2c Smooth routines:\n" + body, rubric="fft-style").sentences[1]
+    assert plain.component == headed.component == "3b"  # a clear sentence keeps its own component
+    assert not any(c.heading for c in plain.components)
+    leaned = {c.id: c for c in headed.components}["2c"]  # the heading's component joins the top three, flagged
+    assert leaned.heading and leaned.score >= HEADING_WEIGHT[TRAINED]
+    assert leaned.score > {c.id: c.score for c in plain.components}.get("2c", 0.0)
+    assert sum(c.heading for c in headed.components) == 1
 
 
 def test_zero_shot_alignment_for_another_rubric():

@@ -158,14 +158,16 @@ def section_components(units: list[str], rubric: Rubric) -> list[int | None]:
     return out
 
 
-def with_headings(result: "ComponentScores", none: np.ndarray, sections: list[int | None]) -> tuple[np.ndarray, np.ndarray]:
-    """Scores and none-scores after leaning each unit under a component heading towards that component."""
-    weight = HEADING_WEIGHT[result.method]
-    scores, none = result.scores.copy(), none.copy()
+def with_headings(method: str, scores: np.ndarray, none: np.ndarray,
+                  sections: list[int | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Component scores and none-scores (new arrays) after leaning each unit under a component heading
+    towards that component."""
+    weight = HEADING_WEIGHT[method]
+    scores, none = scores.copy(), none.copy()
     for row, j in enumerate(sections):
         if j is None:
             continue
-        if result.method == TRAINED:
+        if method == TRAINED:
             scores[row] *= 1 - weight
             none[row] *= 1 - weight
         scores[row, j] += weight
@@ -204,12 +206,12 @@ def align(rubric: Rubric, embeddings: np.ndarray, predictions: Predictions | Non
                 scores[:, j] = probs[:, k]
         none = probs[:, lower[NONE_COMPONENT]] if NONE_COMPONENT in lower else np.zeros(len(scores))
         if sections is not None:
-            scores, none = with_headings(ComponentScores(TRAINED, scores, best, []), none, sections)
+            scores, none = with_headings(TRAINED, scores, none, sections)
         decided = [None if len(scores[i]) == 0 or none[i] >= scores[i].max()
                    else rubric.components[int(scores[i].argmax())].id for i in range(len(scores))]
         return ComponentScores(TRAINED, scores, best, decided)
     if sections is not None:
-        sim, none_sim = with_headings(ComponentScores(SIMILARITY, sim, best, []), none_sim, sections)
+        sim, none_sim = with_headings(SIMILARITY, sim, none_sim, sections)
     floor = get_settings().alignment_min_similarity
     decided = [None if sim[i].max() < max(floor, none_sim[i]) else rubric.components[int(sim[i].argmax())].id
                for i in range(len(sim))]

@@ -68,8 +68,9 @@ def evaluate_documents(docs: list[GoldDocument]) -> dict:
 
 
 def component_alignment(data: GoldMatrix, predictions: Predictions) -> dict:
-    """Alignment to the corpus rubric: the trained classifier (also without the heading prior); zero-shot similarity to the
-    rubric's own texts; similarity with the training corpus' labelled sentences added as examples."""
+    """Alignment to the corpus rubric: the trained classifier (also without the heading prior); zero-shot
+    similarity to the rubric's own texts; similarity with the training corpus' labelled sentences added as
+    examples."""
     rubric = get_rubric(CORPUS_RUBRIC)
     gold = [None if c == NONE_COMPONENT else str(c) for c in data.labels[COMPONENT]]
     train = read_documents(corpus_files(get_settings().corpora_dir, "train"))

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from analyzer.alignment import HEADING_WEIGHT, SIMILARITY, TRAINED, ComponentScores, section_components, with_headings
+from analyzer.alignment import HEADING_WEIGHT, SIMILARITY, TRAINED, section_components, with_headings
 from analyzer.rubrics import get_rubric
 
 
@@ -39,8 +39,7 @@ def test_ids_inside_words_or_other_numbers_are_not_headings(fft):
 def test_trained_probabilities_mix_with_the_heading_and_stay_a_distribution():
     scores = np.array([[0.6, 0.1, 0.1], [0.2, 0.2, 0.2]])
     none = np.array([0.2, 0.4])
-    out, out_none = with_headings(ComponentScores(TRAINED, scores, np.zeros_like(scores, dtype=int), []), none,
-                                  [2, None])
+    out, out_none = with_headings(TRAINED, scores, none, [2, None])
     w = HEADING_WEIGHT[TRAINED]
     assert np.allclose(out[0], [0.6 * (1 - w), 0.1 * (1 - w), 0.1 * (1 - w) + w])
     assert np.isclose(out[0].sum() + out_none[0], 1.0)
@@ -50,6 +49,5 @@ def test_trained_probabilities_mix_with_the_heading_and_stay_a_distribution():
 
 def test_similarity_scores_get_a_bonus():
     scores = np.array([[0.40, 0.35]])
-    out, out_none = with_headings(ComponentScores(SIMILARITY, scores, np.zeros_like(scores, dtype=int), []),
-                                  np.array([0.3]), [1])
+    out, out_none = with_headings(SIMILARITY, scores, np.array([0.3]), [1])
     assert np.allclose(out, [[0.40, 0.35 + HEADING_WEIGHT[SIMILARITY]]]) and out_none[0] == 0.3

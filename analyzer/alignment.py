@@ -138,23 +138,24 @@ def _heading_pattern(rubric: Rubric) -> re.Pattern[str]:
                       rf"\s*(?P<colon>[:.\-–—]?)", re.I)
 
 
-def section_components(units: list[str], rubric: Rubric) -> list[int | None]:
-    """For each unit of one document, in order: the position (in `rubric.components`) of the component
-    named by the heading it sits under or starts with, else None."""
+def section_components(documents: list[list[str]], rubric: Rubric) -> list[int | None]:
+    """For each unit of each document (the units of one document in order), flattened: the position (in
+    `rubric.components`) of the component named by the heading the unit sits under or starts with, else None."""
     pattern = _heading_pattern(rubric)
     position = {}
     for i, c in enumerate(rubric.components):
         position[c.id.lower()] = position[c.name.lower()] = i
-    current: int | None = None
     out: list[int | None] = []
-    for unit in units:
-        text = unit.strip()
-        m = pattern.match(text)
-        if m and (len(text.split()) <= HEADING_MAX_WORDS or (m.group("colon") or "") == ":"):
-            current = position[m.group(1).lower()]
-        elif SECTION_END.match(text) and len(text.split()) <= 8:
-            current = None
-        out.append(current)
+    for units in documents:
+        current: int | None = None
+        for unit in units:
+            text = unit.strip()
+            m = pattern.match(text)
+            if m and (len(text.split()) <= HEADING_MAX_WORDS or (m.group("colon") or "") == ":"):
+                current = position[m.group(1).lower()]
+            elif SECTION_END.match(text) and len(text.split()) <= 8:
+                current = None
+            out.append(current)
     return out
 
 
@@ -187,8 +188,8 @@ def align(rubric: Rubric, embeddings: np.ndarray, predictions: Predictions | Non
     """Component scores and decisions for each sentence.
 
     `method=None` uses the trained classifier when it applies to this rubric, similarity otherwise.
-    `sections` (one entry per sentence, from `section_components` per document) leans sentences under a
-    component heading towards it.
+    `sections` (one entry per sentence, from `section_components`) leans sentences under a component
+    heading towards it.
     """
     index = rubric_index(rubric, examples)
     sim, best, none_sim = similarity_scores(index, embeddings)

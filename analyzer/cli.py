@@ -121,7 +121,7 @@ def train(
 
     try:
         with err.status("fine-tuning the encoder's top layers, then training the sentence classifiers "
-                        "(about 12 minutes on 2 cores)..."):
+                        "(about 20 minutes on 2 cores)..."):
             manifest = run_training(corpora, models)
     except FqaError as exc:
         raise _fail(exc) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,8 @@ def component_alignment(data: GoldMatrix, predictions: Predictions) -> dict:
     embeddings = data.features.embeddings
     ways = {"trained": align(rubric, embeddings, predictions, method=TRAINED, sections=sections),
             "zero_shot": align(rubric, embeddings, method=SIMILARITY, sections=sections),
-            "similarity_with_examples": align(rubric, embeddings, method=SIMILARITY, examples=examples, sections=sections),
+            "similarity_with_examples": align(rubric, embeddings, method=SIMILARITY, examples=examples,
+                                              sections=sections),
             "trained_without_headings": align(rubric, embeddings, predictions, method=TRAINED)}
     out = {"rubric": rubric.id}
     for name, result in ways.items():
@@ -94,15 +96,9 @@ def component_alignment(data: GoldMatrix, predictions: Predictions) -> dict:
 
 def document_sections(data: GoldMatrix, rubric) -> list[int | None]:
     """`alignment.section_components` of every document in the matrix (its rows are grouped by document)."""
-    out: list[int | None] = []
-    start = 0
-    while start < len(data.doc_ids):
-        end = start
-        while end < len(data.doc_ids) and data.doc_ids[end] == data.doc_ids[start]:
-            end += 1
-        out += section_components(data.features.texts[start:end], rubric)
-        start = end
-    return out
+    rows = zip(data.doc_ids, data.features.texts)
+    return section_components([[text for _, text in group] for _, group in groupby(rows, key=lambda r: r[0])],
+                              rubric)
 
 
 def rating_level_agreement() -> dict:

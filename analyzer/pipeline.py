@@ -60,8 +60,8 @@ def analyze_many(
     sections: list[int | None] = []
     if chosen is not None:
         index = rubric_index(chosen)
-        sections = [j for c, ranges in zip(checked, units)
-                    for j in section_components([c.text[a:b] for a, b in ranges], chosen)]
+        sections = section_components([[c.text[a:b] for a, b in ranges] for c, ranges in zip(checked, units)],
+                                      chosen)
         aligned = align(chosen, features.embeddings, predictions, sections=sections)
     info = ModelInfo(spacy=nlp.spacy_model_name(), embeddings=nlp.embedding_model_name(),
                      classifiers=models.version, encoder_precision=nlp.precision_in_use())

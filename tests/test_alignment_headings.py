@@ -19,7 +19,12 @@ def test_units_under_a_component_heading_take_it_until_the_next_heading(fft):
     units = ["Observation of Ms. Cole, grade 4", "3b Questioning:", "You asked why the ice melted.",
              "Six students answered.", "Component 2c", "Transitions took four minutes.", "Next steps:",
              "Try a timer."]
-    assert _names(fft, section_components(units, fft)) == [None, "3b", "3b", "3b", "2c", "2c", None, None]
+    assert _names(fft, section_components([units], fft)) == [None, "3b", "3b", "3b", "2c", "2c", None, None]
+
+
+def test_each_document_starts_outside_any_section(fft):
+    assert _names(fft, section_components([["3b Questioning:", "You asked why."], ["You asked how."]], fft)) == \
+        ["3b", "3b", None]
 
 
 def test_inline_headings_names_and_citations(fft):
@@ -28,12 +33,12 @@ def test_inline_headings_names_and_citations(fft):
              f"{name}:", "Whiteboards went up at 10:05.",
              "3a was the weaker area this time because the directions for the lab changed twice and no one knew "
              "which version to follow."]  # a long sentence that starts with an id, no colon: not a heading
-    assert _names(fft, section_components(units, fft)) == ["1e", "3d", "3d", "3d"]
+    assert _names(fft, section_components([units], fft)) == ["1e", "3d", "3d", "3d"]
 
 
 def test_ids_inside_words_or_other_numbers_are_not_headings(fft):
     units = ["3bd rooms were open.", "2cm of rain fell.", "In 3b the kids worked."]
-    assert section_components(units, fft) == [None, None, None]
+    assert section_components([units], fft) == [None, None, None]
 
 
 def test_trained_probabilities_mix_with_the_heading_and_stay_a_distribution():

@@ -1,9 +1,10 @@
 """Sentence embeddings of two kinds from one pass of the encoder.
 
-MiniLM's lower layers run once; its original top layers then give the *general* embedding (topic
-similarity, rubric alignment, rating levels, compare), and the fine-tuned copy of the top layers that
-`fqa train` writes (`models/encoder_top.safetensors`) gives the *label* embedding that the sentence
-classifiers read. Without fine-tuned layers the label embedding is the general one.
+MiniLM's word embeddings and any layers below the tuned ones run once; its original layers then give
+the *general* embedding (topic similarity, rubric alignment, rating levels, compare), and the fine-tuned
+copy of the top layers that `fqa train` writes (`models/encoder_top.safetensors`, all six layers in the
+shipped models) gives the *label* embedding that the sentence classifiers read. Without fine-tuned
+layers the label embedding is the general one.
 """
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
 """Fine-tune a copy of the encoder's top layers on the labelled sentences (part of `fqa train`).
 
 One multi-task head over the mean-pooled sentence reads all labels at once: evidence, judgment and
-recommendation (binary), the question type and the rubric component (or none). Only the top layers
-learn; the word embeddings and lower layers stay as shipped, so the general embeddings that similarity
-and rubric alignment use are untouched and the lower layers run once for both (`encoder.encode`).
-The head is thrown away: the classifiers read the tuned embedding like any other feature.
+recommendation (binary), the question type and the rubric component (or none). Only the copied layers
+learn (by default all six of MiniLM's, which beat the top three by 2.7 points of dev judgment F1;
+QUALITY.md); the word embeddings and any lower layers stay as shipped, so the general embeddings that
+similarity and rubric alignment use are untouched and what is shared runs once for both
+(`encoder.encode`). The head is thrown away: the classifiers read the tuned embedding like any other
+feature.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from .encoder import mean_pool, round_to_stored, top_layers, transformer
 
 @dataclass(frozen=True)
 class FineTuneConfig:
-    layers: int = 3
+    layers: int = 6
     epochs: int = 4
     batch_size: int = 32
     learning_rate: float = 1e-4

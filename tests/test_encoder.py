@@ -38,8 +38,9 @@ def test_general_embeddings_match_sentence_transformers(model):
     assert label is general  # no tuned layers: the label embedding is the general one
 
 
-def test_tuned_layers_continue_from_the_shared_lower_layers(model):
-    top = _perturbed_top(model)
+@pytest.mark.parametrize("count", [2, 6])  # 6: every layer tuned, only the word embeddings shared
+def test_tuned_layers_continue_from_the_shared_lower_layers(model, count):
+    top = _perturbed_top(model, count)
     general, label = encoder.encode(model, SENTENCES, batch_size=2, tuned=top)
     assert np.allclose(general, encoder.encode(model, SENTENCES, batch_size=2)[0], atol=1e-6)  # untouched
     # the same as a whole second model whose top layers are the tuned ones

@@ -50,3 +50,9 @@ class CorpusError(FqaError, ValueError):
     """An annotated corpus file is malformed."""
 
     code = "bad_corpus"
+
+
+class TrainingSettingError(FqaError, ValueError):
+    """A setting of `fqa train` that the corpus or the encoder cannot take."""
+
+    code = "bad_training_setting"

@@ -54,6 +54,14 @@ def test_bad_input_exits_1_with_a_clear_message(tmp_path, setup, args, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("layers", ["0", "7"])
+def test_train_refuses_a_layer_count_the_encoder_cannot_take(tmp_path, layers):
+    result = runner.invoke(app, ["train", "--layers", layers, "--models", str(tmp_path / "models")])
+    assert result.exit_code == 1
+    assert "choose 1 to 6" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "models").exists()  # refused before any work
+
+
 def test_encoding_option_reads_legacy_files(tmp_path):
     path = tmp_path / "legacy.txt"
     path.write_bytes("At 9:05 the caf\u00e9 menu was used for the lesson.".encode("cp1252"))

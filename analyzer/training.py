@@ -17,9 +17,9 @@ from . import nlp
 from .config import get_settings
 from .constants import BOOLEAN_LABELS, QUESTION_LABEL, QUESTION_TYPES
 from .corpus import GoldDocument, corpus_files, read_documents
-from .errors import TrainingSettingError
 from .cues import CUE_NAMES
 from .encoder import TOP_FILE, save_top, transformer
+from .errors import TrainingSettingError
 from .finetune import Examples, FineTuneConfig, fine_tune
 from .lexicons import lexicon_files
 from .features import SentenceFeatures, featurize

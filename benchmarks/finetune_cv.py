@@ -1,6 +1,7 @@
 """Experiment: end-to-end fine-tuning of all-MiniLM-L6-v2 with a multi-task sentence head.
 
-The product now fine-tunes a copy of the top 3 layers instead (`analyzer/finetune.py`, QUALITY.md).
+The product now fine-tunes a copy of the encoder's layers instead (all six by default, `fqa train --layers`;
+`analyzer/finetune.py`, QUALITY.md).
 Measured 2026-11-24 on the 4,697-sentence training corpus (b1-b8),
 3 epochs, folds 0-2 of GroupKFold(5) (each fold ~5.5 min on 2 cores): evidence 0.925/0.914/0.902,
 judgment 0.867/0.904/0.875, recommendation 0.903/0.866/0.860, question 0.964/0.961/0.977, against the

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import LayerCountError
+
 if TYPE_CHECKING:
     import torch
     from sentence_transformers import SentenceTransformer
@@ -32,7 +34,8 @@ def top_layers(hf_model: "torch.nn.Module", count: int) -> "torch.nn.ModuleList"
     """The last `count` layers of a Hugging Face BERT-style model (the modules themselves, not copies)."""
     layers = hf_model.encoder.layer
     if not 0 < count <= len(layers):
-        raise ValueError(f"the encoder has {len(layers)} layers; cannot take the top {count}")
+        raise LayerCountError(f"the encoder has {len(layers)} layers; cannot take the top {count} "
+                              f"(choose 1 to {len(layers)})")
     return layers[len(layers) - count:]
 
 

@@ -52,7 +52,7 @@ class CorpusError(FqaError, ValueError):
     code = "bad_corpus"
 
 
-class TrainingSettingError(FqaError, ValueError):
-    """A setting of `fqa train` that the corpus or the encoder cannot take."""
+class LayerCountError(FqaError, ValueError):
+    """A number of encoder layers the encoder does not have (`fqa train --layers`, a tuned-layers file)."""
 
-    code = "bad_training_setting"
+    code = "bad_layer_count"

@@ -48,6 +48,7 @@ def fine_tune(model, examples: Examples, config: FineTuneConfig = FineTuneConfig
 
     import torch
 
+    top_layers(transformer(model), config.layers)  # an impossible count is a clear error before any work
     torch.manual_seed(config.seed)
     base = copy.deepcopy(transformer(model)).float().train()
     for module in (base.embeddings, *base.encoder.layer[:len(base.encoder.layer) - config.layers]):

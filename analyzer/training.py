@@ -18,8 +18,7 @@ from .config import get_settings
 from .constants import BOOLEAN_LABELS, QUESTION_LABEL, QUESTION_TYPES
 from .corpus import GoldDocument, corpus_files, read_documents
 from .cues import CUE_NAMES
-from .encoder import TOP_FILE, save_top, transformer
-from .errors import TrainingSettingError
+from .encoder import TOP_FILE, save_top
 from .finetune import Examples, FineTuneConfig, fine_tune
 from .lexicons import lexicon_files
 from .features import SentenceFeatures, featurize
@@ -90,10 +89,6 @@ def train(corpora_dir: Path | None = None, models_dir: Path | None = None,
     settings = get_settings()
     corpora_dir = corpora_dir or settings.corpora_dir
     models_dir = models_dir or settings.models_dir
-    encoder_layers = len(transformer(nlp.get_embedder()).encoder.layer)
-    if not 0 < fine_tune_config.layers <= encoder_layers:
-        raise TrainingSettingError(f"cannot fine-tune {fine_tune_config.layers} layers: the encoder "
-                                   f"({nlp.embedding_model_name()}) has {encoder_layers}; choose 1 to {encoder_layers}")
     files = corpus_files(corpora_dir, "train")
     docs = read_documents(files)
     tuning_docs = [d for d in docs if not is_dev(d.id)]  # the dev split stays unseen for choosing C below

@@ -2,7 +2,7 @@
 
 MiniLM's word embeddings and any layers below the tuned ones run once; its original layers then give
 the *general* embedding (topic similarity, rubric alignment, rating levels, compare), and the fine-tuned
-copy of the top layers that `fqa train` writes (`models/encoder_top.safetensors`, all six layers in the
+copy of the top layers that `fqa train` writes (`models/encoder_top.zip`, all six layers in the
 shipped models) gives the *label* embedding that the sentence classifiers read. Without fine-tuned
 layers the label embedding is the general one.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
     import torch
     from sentence_transformers import SentenceTransformer
 
-TOP_FILE = "encoder_top.safetensors"
+TOP_FILE = "encoder_top.zip"  # one deflated safetensors member: 16.9 MB instead of 21.3 MB for six layers
+TOP_MEMBER = "encoder_top.safetensors"
 STORED_DTYPE = "bfloat16"  # the tuned layers' weights on disk: half the size of float32
 
 
@@ -41,9 +43,7 @@ def top_layers(hf_model: "torch.nn.Module", count: int) -> "torch.nn.ModuleList"
 
 def load_top(model: "SentenceTransformer", path: Path) -> "torch.nn.ModuleList":
     """A copy of the model's top layers with the fine-tuned weights saved at `path`."""
-    from safetensors.torch import load_file
-
-    state = load_file(str(path))
+    state = read_top(path)
     count = 1 + max(int(key.split(".", 1)[0]) for key in state)
     top = copy.deepcopy(top_layers(transformer(model), count))
     top.load_state_dict(state)
@@ -54,10 +54,22 @@ def load_top(model: "SentenceTransformer", path: Path) -> "torch.nn.ModuleList":
 def save_top(top: "torch.nn.ModuleList", path: Path) -> None:
     """Save the tuned layers' weights in STORED_DTYPE (exact for layers passed through `round_to_stored`)."""
     import torch
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     dtype = getattr(torch, STORED_DTYPE)
-    save_file({k: v.detach().to(dtype).contiguous() for k, v in top.state_dict().items()}, str(path))
+    data = save({k: v.detach().to(dtype).contiguous() for k, v in top.state_dict().items()})
+    member = zipfile.ZipInfo(TOP_MEMBER, date_time=(1980, 1, 1, 0, 0, 0))  # fixed: the same bytes every time
+    member.compress_type = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(member, data, compresslevel=9)
+
+
+def read_top(path: Path) -> dict[str, "torch.Tensor"]:
+    """The stored tensors of a file written by `save_top`, as stored (STORED_DTYPE)."""
+    from safetensors.torch import load
+
+    with zipfile.ZipFile(path) as archive:
+        return load(archive.read(TOP_MEMBER))
 
 
 def round_to_stored(top: "torch.nn.ModuleList") -> "torch.nn.ModuleList":

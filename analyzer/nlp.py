@@ -218,7 +218,7 @@ def embed_pair(sentences: list[str], with_label: bool = True) -> tuple[np.ndarra
 
 
 def get_label_top() -> "torch.nn.ModuleList | None":
-    """The fine-tuned top encoder layers (`encoder_top.safetensors` in `FQA_MODELS_DIR`), None if absent."""
+    """The fine-tuned top encoder layers (`encoder_top.zip` in `FQA_MODELS_DIR`), None if absent."""
     override = _label_top_override.get()
     if override is not None:
         return override
